@@ -1,0 +1,498 @@
+//! The Cloudflare API v4 client: zones, DNS records, batch writes, and errors with a fix.
+
+use crate::config::Auth;
+use crate::transport::{Method, Request, Transport};
+use miniserde::json::{Number, Object, Value};
+use miniserde::Deserialize;
+use std::fmt;
+
+/// A page of 100 records is about 60 KB; anything far larger is not a Cloudflare answer.
+const MAX_BODY: usize = 2 * 1024 * 1024;
+pub const ZONES_PER_PAGE: u32 = 50;
+pub const RECORDS_PER_PAGE: u32 = 100;
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+    pub content: String,
+    pub ttl: Option<u32>,
+    pub proxied: Option<bool>,
+    pub created_on: Option<String>,
+}
+
+/// A change to an existing record: its current name, type, ttl and proxied with new content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patch {
+    pub id: String,
+    pub name: String,
+    pub rtype: String,
+    pub content: String,
+    pub ttl: u32,
+    pub proxied: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRecord {
+    pub name: String,
+    pub rtype: String,
+    pub content: String,
+    pub ttl: u32,
+    pub proxied: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CfError {
+    /// Cloudflare answered and said no.
+    Api {
+        status: u16,
+        errors: Vec<(i64, String)>,
+    },
+    Throttled {
+        retry_after: Option<u64>,
+    },
+    Transport(String),
+    Malformed(String),
+}
+
+impl CfError {
+    fn has_code(&self, wanted: &[i64]) -> bool {
+        matches!(self, CfError::Api { errors, .. } if errors.iter().any(|(c, _)| wanted.contains(c)))
+    }
+
+    /// 81057 / 81058: the record we tried to create is already there.
+    pub fn is_already_exists(&self) -> bool {
+        self.has_code(&[81057, 81058])
+    }
+
+    pub fn is_auth(&self) -> bool {
+        self.has_code(&[9109, 10000, 10001, 6003, 6111, 9106, 1000])
+            || matches!(self, CfError::Api { status: 401 | 403, errors } if errors.is_empty())
+    }
+
+    /// The zone or record id we hold is stale.
+    pub fn is_stale_id(&self) -> bool {
+        self.has_code(&[7000, 7003, 81044])
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        if self.is_auth() {
+            Some("check CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY and CLOUDFLARE_API_EMAIL): it is wrong, expired, or lacks Zone:Read and DNS:Edit for this zone")
+        } else if self.is_stale_id() {
+            Some("the zone or record is gone or moved; it will be looked up again")
+        } else if self.is_already_exists() {
+            Some("the record already exists; it will be read again")
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for CfError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            CfError::Api { status, errors } => {
+                write!(f, "Cloudflare refused the request (HTTP {status}")?;
+                for (code, message) in errors {
+                    write!(f, "; {code}: {message}")?;
+                }
+                f.write_str(")")?;
+                if let Some(hint) = self.hint() {
+                    write!(f, ": {hint}")?;
+                }
+                Ok(())
+            }
+            CfError::Throttled { retry_after } => {
+                f.write_str("Cloudflare is throttling requests (429/971)")?;
+                match retry_after {
+                    Some(s) => write!(f, "; retry after {s} s"),
+                    None => Ok(()),
+                }
+            }
+            CfError::Transport(why) => write!(f, "cannot reach Cloudflare: {why}"),
+            CfError::Malformed(why) => write!(f, "unexpected answer from Cloudflare: {why}"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Message {
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ResultInfo {
+    total_pages: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    success: bool,
+    errors: Option<Vec<Message>>,
+    result: Option<T>,
+    result_info: Option<ResultInfo>,
+}
+
+/// What a failed call's body holds, whatever shape its `result` has.
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    errors: Option<Vec<Message>>,
+}
+
+#[derive(Deserialize)]
+struct BatchResult {
+    patches: Option<Vec<Record>>,
+    posts: Option<Vec<Record>>,
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total_pages: u32,
+}
+
+pub struct Client<'a> {
+    base: &'a str,
+    auth: &'a Auth,
+    timeout_secs: u64,
+    transport: &'a mut dyn Transport,
+    /// Requests sent, for the pass summary.
+    pub calls: u32,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(
+        base: &'a str,
+        auth: &'a Auth,
+        timeout_secs: u64,
+        transport: &'a mut dyn Transport,
+    ) -> Client<'a> {
+        Client {
+            base,
+            auth,
+            timeout_secs,
+            transport,
+            calls: 0,
+        }
+    }
+
+    pub fn zones_page(&mut self, name: Option<&str>, page: u32) -> Result<Page<Zone>, CfError> {
+        let mut path = format!("/zones?per_page={ZONES_PER_PAGE}&page={page}");
+        if let Some(name) = name {
+            path.push_str(&format!("&name={}", encode(name)));
+        }
+        self.list(&path)
+    }
+
+    pub fn records_page(
+        &mut self,
+        zone_id: &str,
+        name: Option<&str>,
+        page: u32,
+    ) -> Result<Page<Record>, CfError> {
+        let mut path = format!(
+            "/zones/{}/dns_records?per_page={RECORDS_PER_PAGE}&page={page}",
+            encode(zone_id)
+        );
+        if let Some(name) = name {
+            path.push_str(&format!("&name={}", encode(name)));
+        }
+        self.list(&path)
+    }
+
+    pub fn patch(&mut self, zone_id: &str, change: &Patch) -> Result<Record, CfError> {
+        let path = format!(
+            "/zones/{}/dns_records/{}",
+            encode(zone_id),
+            encode(&change.id)
+        );
+        let body = miniserde::json::to_string(&patch_body(change, false));
+        self.call::<Record>(Method::Patch, &path, Some(body))
+            .and_then(|e| required(e.result))
+    }
+
+    pub fn create(&mut self, zone_id: &str, record: &NewRecord) -> Result<Record, CfError> {
+        let path = format!("/zones/{}/dns_records", encode(zone_id));
+        let body = miniserde::json::to_string(&post_body(record));
+        self.call::<Record>(Method::Post, &path, Some(body))
+            .and_then(|e| required(e.result))
+    }
+
+    /// One transaction for all of a zone's changes; returns the patched and created records.
+    pub fn batch(
+        &mut self,
+        zone_id: &str,
+        patches: &[Patch],
+        posts: &[NewRecord],
+    ) -> Result<(Vec<Record>, Vec<Record>), CfError> {
+        let path = format!("/zones/{}/dns_records/batch", encode(zone_id));
+        let mut body = Object::new();
+        if !patches.is_empty() {
+            let items = patches.iter().map(|p| patch_body(p, true)).collect();
+            body.insert("patches".to_string(), Value::Array(items));
+        }
+        if !posts.is_empty() {
+            let items = posts.iter().map(post_body).collect();
+            body.insert("posts".to_string(), Value::Array(items));
+        }
+        let body = miniserde::json::to_string(&Value::Object(body));
+        let result = required(
+            self.call::<BatchResult>(Method::Post, &path, Some(body))?
+                .result,
+        )?;
+        Ok((
+            result.patches.unwrap_or_default(),
+            result.posts.unwrap_or_default(),
+        ))
+    }
+
+    fn list<T: Deserialize>(&mut self, path: &str) -> Result<Page<T>, CfError> {
+        let envelope = self.call::<Vec<T>>(Method::Get, path, None)?;
+        let total_pages = envelope
+            .result_info
+            .and_then(|i| i.total_pages)
+            .map(|n| n.max(1.0).min(u32::MAX as f64) as u32)
+            .unwrap_or(1);
+        Ok(Page {
+            items: required(envelope.result)?,
+            total_pages,
+        })
+    }
+
+    fn call<T: Deserialize>(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Envelope<T>, CfError> {
+        self.calls += 1;
+        crate::debug!("Cloudflare {method:?} {path}");
+        let response = self
+            .transport
+            .send(Request {
+                method,
+                url: format!("{}{}", self.base, path),
+                headers: auth_headers(self.auth),
+                body,
+                timeout_secs: self.timeout_secs,
+                max_body: MAX_BODY,
+            })
+            .map_err(CfError::Transport)?;
+        let text = String::from_utf8_lossy(&response.body);
+        let retry_after = response
+            .header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        interpret(response.status, &text, retry_after)
+    }
+}
+
+/// Turns a status and body into the envelope or an error; pure, so it is tested directly.
+fn interpret<T: Deserialize>(
+    status: u16,
+    body: &str,
+    retry_after: Option<u64>,
+) -> Result<Envelope<T>, CfError> {
+    let parsed = miniserde::json::from_str::<Envelope<T>>(body);
+    let errors = match &parsed {
+        Ok(e) => messages(e.errors.as_deref()),
+        Err(_) => miniserde::json::from_str::<ErrorEnvelope>(body)
+            .map(|e| messages(e.errors.as_deref()))
+            .unwrap_or_default(),
+    };
+    if status == 429 || errors.iter().any(|(c, _)| *c == 971) {
+        return Err(CfError::Throttled { retry_after });
+    }
+    match parsed {
+        Ok(envelope) if envelope.success && (200..300).contains(&status) => Ok(envelope),
+        Ok(_) => Err(CfError::Api { status, errors }),
+        Err(_) if !errors.is_empty() => Err(CfError::Api { status, errors }),
+        Err(_) => Err(CfError::Malformed(format!(
+            "HTTP {status} with a body that is not the expected JSON ({} bytes)",
+            body.len()
+        ))),
+    }
+}
+
+fn messages(list: Option<&[Message]>) -> Vec<(i64, String)> {
+    list.unwrap_or_default()
+        .iter()
+        .map(|m| {
+            let text: String = m
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            (m.code.unwrap_or(0), text)
+        })
+        .collect()
+}
+
+fn required<T>(result: Option<T>) -> Result<T, CfError> {
+    result.ok_or_else(|| CfError::Malformed("a successful answer without a result".to_string()))
+}
+
+fn auth_headers(auth: &Auth) -> Vec<(&'static str, String)> {
+    match auth {
+        Auth::Token(token) => vec![("Authorization", format!("Bearer {}", token.expose()))],
+        Auth::Key { key, email } => vec![
+            ("X-Auth-Email", email.clone()),
+            ("X-Auth-Key", key.expose().to_string()),
+        ],
+    }
+}
+
+fn record_fields(name: &str, rtype: &str, content: &str, ttl: u32, proxied: bool) -> Object {
+    let mut o = Object::new();
+    o.insert("name".to_string(), Value::String(name.to_string()));
+    o.insert("type".to_string(), Value::String(rtype.to_string()));
+    o.insert("content".to_string(), Value::String(content.to_string()));
+    o.insert(
+        "ttl".to_string(),
+        Value::Number(Number::U64(u64::from(ttl))),
+    );
+    o.insert("proxied".to_string(), Value::Bool(proxied));
+    o
+}
+
+fn patch_body(p: &Patch, with_id: bool) -> Value {
+    let mut o = record_fields(&p.name, &p.rtype, &p.content, p.ttl, p.proxied);
+    if with_id {
+        o.insert("id".to_string(), Value::String(p.id.clone()));
+    }
+    Value::Object(o)
+}
+
+fn post_body(r: &NewRecord) -> Value {
+    let mut o = record_fields(&r.name, &r.rtype, &r.content, r.ttl, r.proxied);
+    if let Some(comment) = &r.comment {
+        o.insert("comment".to_string(), Value::String(comment.clone()));
+    }
+    Value::Object(o)
+}
+
+/// Percent-encodes a query or path value (RFC 3986 unreserved characters pass).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_record_list() {
+        let body = r#"{"success":true,"errors":[],"messages":[],"result":[{"id":"r1","name":"a.example.com","type":"A","content":"8.8.8.8","ttl":1,"proxied":false,"comment":null,"tags":[],"created_on":"2024-01-01T00:00:00Z","meta":{}}],"result_info":{"page":1,"per_page":100,"count":1,"total_count":1,"total_pages":3}}"#;
+        let e: Envelope<Vec<Record>> = interpret(200, body, None).unwrap();
+        let records = e.result.unwrap();
+        assert_eq!(records[0].rtype, "A");
+        assert_eq!(records[0].ttl, Some(1));
+        assert_eq!(e.result_info.unwrap().total_pages, Some(3.0));
+    }
+
+    #[test]
+    fn maps_errors_with_hints() {
+        let body = r#"{"success":false,"errors":[{"code":9109,"message":"Invalid access token"}],"messages":[],"result":null}"#;
+        let err = interpret::<Vec<Zone>>(403, body, None).err().unwrap();
+        assert!(err.is_auth());
+        assert!(err.to_string().contains("Zone:Read and DNS:Edit"));
+        let exists = r#"{"success":false,"errors":[{"code":81058,"message":"An identical record already exists."}],"result":null}"#;
+        assert!(interpret::<Record>(400, exists, None)
+            .err()
+            .unwrap()
+            .is_already_exists());
+        let throttled = interpret::<Record>(429, "", Some(30)).err().unwrap();
+        assert_eq!(
+            throttled,
+            CfError::Throttled {
+                retry_after: Some(30)
+            }
+        );
+        let code971 = r#"{"success":false,"errors":[{"code":971,"message":"Please wait"}]}"#;
+        assert!(matches!(
+            interpret::<Record>(400, code971, None),
+            Err(CfError::Throttled { .. })
+        ));
+    }
+
+    #[test]
+    fn junk_is_malformed_not_a_panic() {
+        for body in ["<html>502 Bad Gateway</html>", "{\"success\":tr", "", "[]"] {
+            let err = interpret::<Vec<Zone>>(502, body, None).err().unwrap();
+            assert!(matches!(err, CfError::Malformed(_)), "{body}: {err:?}");
+        }
+        assert!(matches!(
+            interpret::<Vec<Zone>>(200, r#"{"success":true,"errors":[],"result":null}"#, None)
+                .and_then(|e| required(e.result)),
+            Err(CfError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn bodies_carry_the_schema_fields() {
+        let p = Patch {
+            id: "r1".into(),
+            name: "a.example.com".into(),
+            rtype: "A".into(),
+            content: "8.8.8.8".into(),
+            ttl: 300,
+            proxied: true,
+        };
+        let json = miniserde::json::to_string(&patch_body(&p, true));
+        for part in [
+            r#""name":"a.example.com""#,
+            r#""type":"A""#,
+            r#""ttl":300"#,
+            r#""proxied":true"#,
+            r#""id":"r1""#,
+        ] {
+            assert!(json.contains(part), "{json}");
+        }
+        let n = NewRecord {
+            name: "b.example.com".into(),
+            rtype: "AAAA".into(),
+            content: "2a00::1".into(),
+            ttl: 1,
+            proxied: false,
+            comment: None,
+        };
+        assert!(!miniserde::json::to_string(&post_body(&n)).contains("comment"));
+    }
+
+    #[test]
+    fn encodes_wildcards_and_reserved_bytes() {
+        assert_eq!(encode("*.example.com"), "%2A.example.com");
+        assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+
+    #[test]
+    fn auth_headers_match_the_kind() {
+        use crate::config::Secret;
+        let h = auth_headers(&Auth::Token(Secret::new("tok".into())));
+        assert_eq!(h, vec![("Authorization", "Bearer tok".to_string())]);
+        let h = auth_headers(&Auth::Key {
+            key: Secret::new("k".into()),
+            email: "e@x".into(),
+        });
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[1], ("X-Auth-Key", "k".to_string()));
+    }
+}

@@ -1,0 +1,114 @@
+//! dyncfdns: keeps Cloudflare A/AAAA records on this machine's public IP.
+
+mod clock;
+mod cloudflare;
+mod config;
+mod detect;
+#[macro_use]
+mod log;
+mod netif;
+mod reconcile;
+mod sync;
+mod transport;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+dyncfdns - keep Cloudflare DNS A/AAAA records on this machine's public IP
+
+Usage: dyncfdns [COMMAND]
+
+Commands:
+  (none)        run the updater service: a pass now, then every UPDATE_INTERVAL
+  once          run one pass and exit: 0 all records hold the address, 1 failure,
+                2 bad configuration
+  healthcheck   ask the local status API for /health: exit 0 healthy, 1 otherwise
+  --help        show this text
+  --version     print the version
+
+Variables (see README.md for details):
+  HOST_LIST              comma-separated host names to keep updated (required)
+  CLOUDFLARE_API_TOKEN   API token with Zone:Read + DNS:Edit (or *_FILE)
+  CLOUDFLARE_API_KEY     Global API Key, with CLOUDFLARE_API_EMAIL (or *_FILE)
+  CLOUDFLARE_API_EMAIL   account email for the Global API Key
+  UPDATE_INTERVAL        seconds between passes (60)
+  ALLOW_CREATE_HOSTS     create missing records (false)
+  API_PORT               status API port, <= 0 disables (5000)
+  API_TOKEN              status API bearer token (or *_FILE; generated if unset)
+  API_BIND               status API address (0.0.0.0)
+  CONFIG_FILE            where a generated API token is kept (./config/.config.json)
+  IP4_PROVIDER           IPv4 sources in order (cloudflare,ipify)
+  IP6_PROVIDER           IPv6 sources in order (none = no AAAA records)
+                         providers: cloudflare, ipify, icanhazip, url:<URL>,
+                         interface:<name>, static:<address>, none
+  TTL                    TTL of created records, 1 = automatic (1)
+  PROXIED                proxy created records through Cloudflare (false)
+  RECORD_COMMENT         comment on created records (none)
+  DETECTION_TIMEOUT      seconds per detection request (5)
+  UPDATE_TIMEOUT         seconds per Cloudflare request (15)
+  RECORD_CACHE_TTL       seconds before records are read again, 0 = every pass (3600)
+  DRY_RUN                log what would change, write nothing (false)
+  CLOUDFLARE_API_URL     API base URL (https://api.cloudflare.com/client/v4)
+  DEBUG, LOG_LEVEL       DEBUG=true or LOG_LEVEL=debug|info|warn|error (info)
+";
+
+fn main() -> ExitCode {
+    // Both rustls providers are linked in; naming one first avoids rustls' panic and lets
+    // LTO drop the other.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => run_service(),
+        Some("once") => run_once(),
+        Some("-h" | "--help" | "help") => {
+            print!("{HELP}");
+            ExitCode::SUCCESS
+        }
+        Some("-V" | "--version" | "version") => {
+            println!("dyncfdns {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("dyncfdns: unknown command {other:?}; see dyncfdns --help");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config() -> Result<config::Config, ExitCode> {
+    log::set_level(config::load_log_level());
+    match config::load() {
+        Ok(cfg) => {
+            log::set_level(cfg.log_level);
+            for w in &cfg.warnings {
+                warn!("{w}");
+            }
+            Ok(cfg)
+        }
+        Err(e) => {
+            error!("{e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn run_once() -> ExitCode {
+    let cfg = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut cache = sync::Cache::default();
+    let report = sync::run_pass(&cfg, &mut cache, &mut transport::Minreq, clock::now_unix());
+    if report.ok() {
+        info!("{}", report.summary());
+        ExitCode::SUCCESS
+    } else {
+        error!("{}", report.summary());
+        ExitCode::from(1)
+    }
+}
+
+fn run_service() -> ExitCode {
+    eprintln!("dyncfdns: the long-running service is not built yet; use `dyncfdns once`");
+    ExitCode::from(1)
+}

@@ -1,0 +1,202 @@
+//! Reconciliation: what to do for one (host, type), given the records Cloudflare holds and
+//! the address we want. Pure: no I/O, no clock.
+
+use crate::cloudflare::{NewRecord, Patch, Record};
+use std::net::IpAddr;
+
+/// How records this tool creates look.
+#[derive(Clone, Debug)]
+pub struct CreatePolicy {
+    pub allowed: bool,
+    pub ttl: u32,
+    pub proxied: bool,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The record already holds the address.
+    Keep(Record),
+    /// Change the content; `old` is what it held.
+    Update {
+        patch: Patch,
+        old: String,
+    },
+    Create(NewRecord),
+    /// No record, and creating one is not allowed.
+    Missing,
+    /// The name cannot hold this record (a CNAME is there).
+    Blocked(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub action: Action,
+    pub warnings: Vec<String>,
+}
+
+pub fn decide(
+    host: &str,
+    rtype: &str,
+    want: IpAddr,
+    records: &[Record],
+    policy: &CreatePolicy,
+) -> Decision {
+    let on_name: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.name.eq_ignore_ascii_case(host))
+        .collect();
+    if on_name.iter().any(|r| r.rtype == "CNAME") {
+        return Decision {
+            action: Action::Blocked(format!(
+                "{host} holds a CNAME record, so it cannot have an {rtype} record; remove the CNAME or take {host} out of HOST_LIST"
+            )),
+            warnings: Vec::new(),
+        };
+    }
+    let mut same_type: Vec<&Record> = on_name.into_iter().filter(|r| r.rtype == rtype).collect();
+    same_type.sort_by(|a, b| (&a.created_on, &a.id).cmp(&(&b.created_on, &b.id)));
+    let warnings = same_type
+        .iter()
+        .skip(1)
+        .map(|extra| {
+            format!(
+                "{host} has more than one {rtype} record; managing the oldest ({}), leaving {} ({}) alone",
+                same_type[0].id, extra.id, extra.content
+            )
+        })
+        .collect();
+    let action = match same_type.first() {
+        Some(record) if holds(record, want) => Action::Keep((*record).clone()),
+        Some(record) => Action::Update {
+            patch: Patch {
+                id: record.id.clone(),
+                name: record.name.clone(),
+                rtype: record.rtype.clone(),
+                content: want.to_string(),
+                ttl: record.ttl.unwrap_or(1),
+                proxied: record.proxied.unwrap_or(false),
+            },
+            old: record.content.clone(),
+        },
+        None if policy.allowed => Action::Create(NewRecord {
+            name: host.to_string(),
+            rtype: rtype.to_string(),
+            content: want.to_string(),
+            ttl: policy.ttl,
+            proxied: policy.proxied,
+            comment: policy.comment.clone(),
+        }),
+        None => Action::Missing,
+    };
+    Decision { action, warnings }
+}
+
+/// Compares as addresses, so `2a00:0::1` and `2a00::1` are the same content.
+fn holds(record: &Record, want: IpAddr) -> bool {
+    record.content.parse::<IpAddr>().ok() == Some(want)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str, name: &str, rtype: &str, content: &str, created: &str) -> Record {
+        Record {
+            id: id.into(),
+            name: name.into(),
+            rtype: rtype.into(),
+            content: content.into(),
+            ttl: Some(300),
+            proxied: Some(true),
+            created_on: Some(created.into()),
+        }
+    }
+
+    fn policy(allowed: bool) -> CreatePolicy {
+        CreatePolicy {
+            allowed,
+            ttl: 1,
+            proxied: false,
+            comment: Some("ddns".into()),
+        }
+    }
+
+    const IP: &str = "8.8.8.8";
+
+    fn want() -> IpAddr {
+        IP.parse().unwrap()
+    }
+
+    #[test]
+    fn keeps_a_record_that_holds_the_address() {
+        let r = [rec("1", "a.example.com", "A", IP, "2020")];
+        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        assert!(matches!(d.action, Action::Keep(_)));
+    }
+
+    #[test]
+    fn updates_preserving_ttl_and_proxied() {
+        let r = [rec("1", "a.example.com", "A", "1.1.1.1", "2020")];
+        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        let Action::Update { patch, old } = d.action else {
+            panic!("{d:?}")
+        };
+        assert_eq!(
+            (patch.ttl, patch.proxied, old.as_str()),
+            (300, true, "1.1.1.1")
+        );
+        assert_eq!(patch.content, IP);
+    }
+
+    #[test]
+    fn manages_the_oldest_and_warns_about_the_rest() {
+        let r = [
+            rec("new", "a.example.com", "A", "1.1.1.1", "2024-01-01"),
+            rec("old", "a.example.com", "A", IP, "2020-01-01"),
+        ];
+        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        assert!(matches!(d.action, Action::Keep(ref k) if k.id == "old"));
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].contains("new"));
+    }
+
+    #[test]
+    fn other_types_and_names_are_ignored() {
+        let r = [
+            rec("t", "a.example.com", "TXT", "hello", "2020"),
+            rec("v6", "a.example.com", "AAAA", "2a00::1", "2020"),
+            rec("b", "b.example.com", "A", "1.1.1.1", "2020"),
+        ];
+        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        assert_eq!(d.action, Action::Missing);
+        let d = decide("a.example.com", "A", want(), &r, &policy(true));
+        let Action::Create(n) = d.action else {
+            panic!()
+        };
+        assert_eq!(
+            (n.ttl, n.proxied, n.comment.as_deref()),
+            (1, false, Some("ddns"))
+        );
+    }
+
+    #[test]
+    fn a_cname_blocks_the_host() {
+        let r = [rec("c", "a.example.com", "CNAME", "b.example.com", "2020")];
+        let d = decide("a.example.com", "A", want(), &r, &policy(true));
+        assert!(matches!(d.action, Action::Blocked(ref m) if m.contains("CNAME")));
+    }
+
+    #[test]
+    fn ipv6_content_compares_as_an_address() {
+        let r = [rec("1", "a.example.com", "AAAA", "2a00:0:0::1", "2020")];
+        let d = decide(
+            "a.example.com",
+            "AAAA",
+            "2a00::1".parse().unwrap(),
+            &r,
+            &policy(false),
+        );
+        assert!(matches!(d.action, Action::Keep(_)));
+    }
+}

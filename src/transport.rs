@@ -1,0 +1,100 @@
+//! Outbound HTTP, behind a small seam so the daemon can serve its listener between calls
+//! and tests can count what is sent.
+
+use std::io::Read;
+
+pub const USER_AGENT: &str = concat!("dyncfdns/", env!("CARGO_PKG_VERSION"));
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+#[derive(Debug)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+    pub timeout_secs: u64,
+    /// Bodies longer than this are refused rather than buffered.
+    pub max_body: usize,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Errors are plain text that never include request headers, so credentials cannot leak.
+pub trait Transport {
+    fn send(&mut self, request: Request) -> Result<Response, String>;
+}
+
+/// The real transport: minreq, blocking, one connection per request.
+pub struct Minreq;
+
+impl Transport for Minreq {
+    fn send(&mut self, request: Request) -> Result<Response, String> {
+        let method = match request.method {
+            Method::Get => minreq::Method::Get,
+            Method::Post => minreq::Method::Post,
+            Method::Patch => minreq::Method::Patch,
+        };
+        let mut req = minreq::Request::new(method, request.url.as_str())
+            .with_timeout(request.timeout_secs)
+            .with_max_redirects(3)
+            .with_max_headers_size(16 * 1024)
+            .with_max_status_line_length(1024)
+            .with_header("User-Agent", USER_AGENT);
+        for (k, v) in request.headers {
+            req = req.with_header(k, v);
+        }
+        if let Some(body) = request.body {
+            req = req
+                .with_header("Content-Type", "application/json")
+                .with_body(body);
+        }
+        let mut lazy = req.send_lazy().map_err(describe)?;
+        let mut body = Vec::new();
+        let limit = request.max_body as u64 + 1;
+        (&mut lazy)
+            .take(limit)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("reading the response failed: {e}"))?;
+        if body.len() > request.max_body {
+            return Err(format!(
+                "the response is larger than {} bytes",
+                request.max_body
+            ));
+        }
+        Ok(Response {
+            status: lazy.status_code,
+            headers: std::mem::take(&mut lazy.headers),
+            body,
+        })
+    }
+}
+
+fn describe(e: minreq::Error) -> String {
+    match e {
+        minreq::Error::IoError(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            "timed out".to_string()
+        }
+        minreq::Error::IoError(io) => io.to_string(),
+        other => other.to_string(),
+    }
+}
