@@ -1,15 +1,6 @@
-//! dyncfdns: keeps Cloudflare A/AAAA records on this machine's public IP.
+//! The command line: parses the command, maps results to exit codes.
 
-mod clock;
-mod cloudflare;
-mod config;
-mod detect;
-#[macro_use]
-mod log;
-mod netif;
-mod reconcile;
-mod sync;
-mod transport;
+use dyncfdns::{clock, config, error, info, log, sync, transport, warn};
 
 use std::process::ExitCode;
 

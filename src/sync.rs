@@ -222,11 +222,9 @@ impl Pass<'_, '_> {
         }
         let mut zones = by_zone.into_iter();
         for (zone, list) in zones.by_ref() {
-            if let Err(e) = self.sync_zone(&zone, list) {
-                if let CfError::Throttled { retry_after } = e {
-                    self.report.retry_after = retry_after.or(Some(60));
-                    break;
-                }
+            if let Err(CfError::Throttled { retry_after }) = self.sync_zone(&zone, list) {
+                self.report.retry_after = retry_after.or(Some(60));
+                break;
             }
         }
         for (_, list) in zones {
@@ -458,7 +456,7 @@ impl Pass<'_, '_> {
         if writes.len() >= 2 {
             match self.write_batch(zone, &writes) {
                 Ok(()) => return Ok(()),
-                Err(e @ CfError::Api { .. }) if !e.is_auth() => {
+                Err(e @ CfError::Api { .. }) => {
                     crate::warn!(
                         "batch write to zone {} refused ({e}); sending one call per record",
                         zone.name

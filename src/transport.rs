@@ -69,6 +69,10 @@ impl Transport for Minreq {
                 .with_body(body);
         }
         let mut lazy = req.send_lazy().map_err(describe)?;
+        // minreq reports a connection closed before any status line as a made-up 503.
+        if lazy.reason_phrase == "Server did not provide a status line" {
+            return Err("the connection closed without an answer".to_string());
+        }
         let mut body = Vec::new();
         let limit = request.max_body as u64 + 1;
         (&mut lazy)
@@ -80,6 +84,15 @@ impl Transport for Minreq {
                 "the response is larger than {} bytes",
                 request.max_body
             ));
+        }
+        let promised = lazy
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+        // minreq ends the body quietly when the peer closes early; a cut JSON must not pass.
+        if promised.is_some_and(|n| body.len() < n) {
+            return Err("the response was cut short".to_string());
         }
         Ok(Response {
             status: lazy.status_code,

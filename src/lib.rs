@@ -1,0 +1,15 @@
+//! dyncfdns: keeps Cloudflare A/AAAA records on this machine's public IP.
+//!
+//! A library so that integration tests and fuzz targets can reach the parts; the binary
+//! in `main.rs` is the product.
+
+pub mod clock;
+pub mod cloudflare;
+pub mod config;
+pub mod detect;
+#[macro_use]
+pub mod log;
+pub mod netif;
+pub mod reconcile;
+pub mod sync;
+pub mod transport;

@@ -1,0 +1,50 @@
+//! A fake "what is my IP" service whose answer a test can change.
+
+use super::server::{Handler, Reply, Req, Server};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone)]
+pub enum Answer {
+    Text(u16, String),
+    Hang,
+}
+
+pub struct IpEcho {
+    answer: Arc<Mutex<Answer>>,
+    hits: Arc<AtomicUsize>,
+    server: Server,
+}
+
+impl IpEcho {
+    pub fn start(body: &str) -> IpEcho {
+        let answer = Arc::new(Mutex::new(Answer::Text(200, body.to_string())));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (a2, h2) = (answer.clone(), hits.clone());
+        let handler: Handler = Arc::new(move |_req: &Req| {
+            h2.fetch_add(1, Ordering::SeqCst);
+            match a2.lock().unwrap().clone() {
+                Answer::Text(status, body) => Reply::text(status, &body),
+                Answer::Hang => Reply::Hang,
+            }
+        });
+        IpEcho {
+            answer,
+            hits,
+            server: Server::start(0, handler),
+        }
+    }
+
+    pub fn set(&self, answer: Answer) {
+        *self.answer.lock().unwrap() = answer;
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    /// As an `IP4_PROVIDER`/`IP6_PROVIDER` entry.
+    pub fn provider(&self) -> String {
+        format!("url:http://127.0.0.1:{}/", self.server.port)
+    }
+}

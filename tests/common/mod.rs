@@ -1,0 +1,91 @@
+//! Shared test harness: fakes on 127.0.0.1 and a runner for the real binary.
+#![allow(dead_code)]
+
+pub mod cloudflare;
+pub mod ipecho;
+pub mod server;
+
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use cloudflare::{FakeCloudflare, Fault, EMAIL, KEY, TOKEN};
+pub use ipecho::{Answer, IpEcho};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// The environment of a normal `once` run against the fakes.
+pub fn env(cf: &FakeCloudflare, ip: &IpEcho, hosts: &str) -> Vec<(String, String)> {
+    [
+        ("HOST_LIST", hosts.to_string()),
+        ("CLOUDFLARE_API_TOKEN", TOKEN.to_string()),
+        ("CLOUDFLARE_API_URL", cf.api_url()),
+        ("IP4_PROVIDER", ip.provider()),
+        ("API_PORT", "0".to_string()),
+        ("DETECTION_TIMEOUT", "2".to_string()),
+        ("UPDATE_TIMEOUT", "2".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+pub fn set(env: &mut Vec<(String, String)>, key: &str, value: &str) {
+    env.retain(|(k, _)| k != key);
+    env.push((key.to_string(), value.to_string()));
+}
+
+pub fn unset(env: &mut Vec<(String, String)>, key: &str) {
+    env.retain(|(k, _)| k != key);
+}
+
+/// Runs the real binary with only the given environment; fails the test if it outlives 60 s
+/// or prints a credential.
+pub fn run(args: &[&str], env: &[(String, String)]) -> Run {
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_dyncfdns"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dyncfdns");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(out) => out.expect("wait for dyncfdns"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("dyncfdns {args:?} did not finish within 60 s");
+        }
+    };
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+        elapsed: start.elapsed(),
+    };
+    assert_no_secrets(&run);
+    run
+}
+
+pub fn assert_no_secrets(run: &Run) {
+    for secret in [TOKEN, KEY] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a credential leaked into the output:\n{}{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+}
