@@ -81,14 +81,30 @@ impl FakeCloudflare {
     }
 
     fn start_on(port: u16, via_prism: Option<String>) -> FakeCloudflare {
+        Self::start_with(port, via_prism, |_, _| None)
+    }
+
+    /// Serves `extra`'s answer first, when it has one: routes for the standalone fake.
+    pub fn start_with(
+        port: u16,
+        via_prism: Option<String>,
+        extra: impl Fn(&Req, &[Rec]) -> Option<Reply> + Send + Sync + 'static,
+    ) -> FakeCloudflare {
         let state = Arc::new(Mutex::new(State::default()));
         let s2 = state.clone();
-        let handler: Handler = Arc::new(move |req: &Req| handle(&s2, req));
+        let handler: Handler = Arc::new(move |req: &Req| {
+            let records = s2.lock().unwrap().records.clone();
+            extra(req, &records).unwrap_or_else(|| handle(&s2, req))
+        });
         FakeCloudflare {
             state,
             server: Server::start(port, handler),
             via_prism,
         }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port
     }
 
     pub fn api_url(&self) -> String {

@@ -1,0 +1,111 @@
+//! The fake Cloudflare as a program, for the offline demo, the image test and benchmarks.
+//!
+//!   fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]
+//!   fake-cloudflare records PORT       print the records it holds
+//!   fake-cloudflare calls PORT         print how many API calls it has served
+//!   fake-cloudflare set-ip PORT ADDR   change what GET /ip answers
+//!
+//! A record goes into the longest zone given that its name ends with. `GET /ip` answers the
+//! address, like a "what is my IP" service.
+
+#[path = "../common/cloudflare.rs"]
+#[allow(dead_code)]
+mod cloudflare;
+#[path = "../common/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use cloudflare::{FakeCloudflare, Rec};
+use server::Reply;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let port = |i: usize| -> u16 {
+        args.get(i).and_then(|p| p.parse().ok()).unwrap_or_else(|| usage())
+    };
+    match args.first().map(String::as_str) {
+        Some("serve") => serve(port(1), &args[2..]),
+        Some("records") => print!("{}", ask(port(1), "GET", "/_fake/records", "")),
+        Some("calls") => println!("{}", ask(port(1), "GET", "/_fake/calls", "").trim()),
+        Some("set-ip") => {
+            let ip = args.get(2).unwrap_or_else(|| usage());
+            ask(port(1), "POST", "/_fake/ip", ip);
+        }
+        _ => usage(),
+    }
+}
+
+fn usage() -> ! {
+    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls PORT\n       fake-cloudflare set-ip PORT ADDRESS");
+    std::process::exit(2)
+}
+
+fn serve(port: u16, opts: &[String]) {
+    let mut zones = Vec::new();
+    let mut records = Vec::new();
+    let mut ip = "8.8.4.4".to_string();
+    for pair in opts.chunks(2) {
+        match (pair[0].as_str(), pair.get(1)) {
+            ("--zone", Some(z)) => zones.push(z.clone()),
+            ("--record", Some(r)) => records.push(r.clone()),
+            ("--ip", Some(a)) => ip = a.clone(),
+            _ => usage(),
+        }
+    }
+    let ip = Arc::new(Mutex::new(ip));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (ip2, calls2) = (ip.clone(), calls.clone());
+    let fake = FakeCloudflare::start_with(port, None, move |req, recs: &[Rec]| match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/ip") => Some(Reply::text(200, &ip2.lock().unwrap())),
+        ("GET", "/_fake/records") => Some(Reply::text(200, &listing(recs))),
+        ("GET", "/_fake/calls") => Some(Reply::text(200, &calls2.load(Ordering::SeqCst).to_string())),
+        ("POST", "/_fake/ip") => {
+            *ip2.lock().unwrap() = req.body.trim().to_string();
+            Some(Reply::text(200, "ok"))
+        }
+        _ => {
+            calls2.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+    });
+    let mut ids: Vec<(String, String)> = zones.iter().map(|z| (z.clone(), fake.add_zone(z))).collect();
+    ids.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    for r in &records {
+        let parts: Vec<&str> = r.splitn(3, ':').collect();
+        let [name, rtype, content] = parts[..] else { usage() };
+        let Some((_, zone)) = ids.iter().find(|(z, _)| name == z || name.ends_with(&format!(".{z}"))) else {
+            eprintln!("fake-cloudflare: {name} is in none of the zones");
+            std::process::exit(2)
+        };
+        fake.add_record(zone, name, rtype, content, 1, false, None);
+    }
+    println!("fake Cloudflare API on http://127.0.0.1:{}/client/v4, IP echo on http://127.0.0.1:{}/ip", fake.port(), fake.port());
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
+
+fn listing(recs: &[Rec]) -> String {
+    recs.iter()
+        .map(|r| format!("{} {} {} ttl={} proxied={}\n", r.name, r.rtype, r.content, r.ttl, r.proxied))
+        .collect()
+}
+
+fn ask(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| {
+        eprintln!("fake-cloudflare: nothing listens on 127.0.0.1:{port}: {e}");
+        std::process::exit(1)
+    });
+    let req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let mut answer = String::new();
+    if conn.write_all(req.as_bytes()).is_err() || conn.read_to_string(&mut answer).is_err() {
+        eprintln!("fake-cloudflare: no answer from 127.0.0.1:{port}");
+        std::process::exit(1)
+    }
+    answer.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+}
