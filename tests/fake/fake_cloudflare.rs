@@ -25,7 +25,9 @@ use std::sync::{Arc, Mutex};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let port = |i: usize| -> u16 {
-        args.get(i).and_then(|p| p.parse().ok()).unwrap_or_else(|| usage())
+        args.get(i)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| usage())
     };
     match args.first().map(String::as_str) {
         Some("serve") => serve(port(1), &args[2..]),
@@ -59,31 +61,47 @@ fn serve(port: u16, opts: &[String]) {
     let ip = Arc::new(Mutex::new(ip));
     let calls = Arc::new(AtomicUsize::new(0));
     let (ip2, calls2) = (ip.clone(), calls.clone());
-    let fake = FakeCloudflare::start_with(port, None, move |req, recs: &[Rec]| match (req.method.as_str(), req.path.as_str()) {
-        ("GET", "/ip") => Some(Reply::text(200, &ip2.lock().unwrap())),
-        ("GET", "/_fake/records") => Some(Reply::text(200, &listing(recs))),
-        ("GET", "/_fake/calls") => Some(Reply::text(200, &calls2.load(Ordering::SeqCst).to_string())),
-        ("POST", "/_fake/ip") => {
-            *ip2.lock().unwrap() = req.body.trim().to_string();
-            Some(Reply::text(200, "ok"))
-        }
-        _ => {
-            calls2.fetch_add(1, Ordering::SeqCst);
-            None
+    let fake = FakeCloudflare::start_with(port, None, move |req, recs: &[Rec]| {
+        match (req.method.as_str(), req.path.as_str()) {
+            ("GET", "/ip") => Some(Reply::text(200, &ip2.lock().unwrap())),
+            ("GET", "/_fake/records") => Some(Reply::text(200, &listing(recs))),
+            ("GET", "/_fake/calls") => {
+                Some(Reply::text(200, &calls2.load(Ordering::SeqCst).to_string()))
+            }
+            ("POST", "/_fake/ip") => {
+                *ip2.lock().unwrap() = req.body.trim().to_string();
+                Some(Reply::text(200, "ok"))
+            }
+            _ => {
+                calls2.fetch_add(1, Ordering::SeqCst);
+                None
+            }
         }
     });
-    let mut ids: Vec<(String, String)> = zones.iter().map(|z| (z.clone(), fake.add_zone(z))).collect();
+    let mut ids: Vec<(String, String)> = zones
+        .iter()
+        .map(|z| (z.clone(), fake.add_zone(z)))
+        .collect();
     ids.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
     for r in &records {
         let parts: Vec<&str> = r.splitn(3, ':').collect();
-        let [name, rtype, content] = parts[..] else { usage() };
-        let Some((_, zone)) = ids.iter().find(|(z, _)| name == z || name.ends_with(&format!(".{z}"))) else {
+        let [name, rtype, content] = parts[..] else {
+            usage()
+        };
+        let Some((_, zone)) = ids
+            .iter()
+            .find(|(z, _)| name == z || name.ends_with(&format!(".{z}")))
+        else {
             eprintln!("fake-cloudflare: {name} is in none of the zones");
             std::process::exit(2)
         };
         fake.add_record(zone, name, rtype, content, 1, false, None);
     }
-    println!("fake Cloudflare API on http://127.0.0.1:{}/client/v4, IP echo on http://127.0.0.1:{}/ip", fake.port(), fake.port());
+    println!(
+        "fake Cloudflare API on http://127.0.0.1:{}/client/v4, IP echo on http://127.0.0.1:{}/ip",
+        fake.port(),
+        fake.port()
+    );
     let _ = std::io::stdout().flush();
     loop {
         std::thread::park();
@@ -92,7 +110,12 @@ fn serve(port: u16, opts: &[String]) {
 
 fn listing(recs: &[Rec]) -> String {
     recs.iter()
-        .map(|r| format!("{} {} {} ttl={} proxied={}\n", r.name, r.rtype, r.content, r.ttl, r.proxied))
+        .map(|r| {
+            format!(
+                "{} {} {} ttl={} proxied={}\n",
+                r.name, r.rtype, r.content, r.ttl, r.proxied
+            )
+        })
         .collect()
 }
 
@@ -107,5 +130,8 @@ fn ask(port: u16, method: &str, path: &str, body: &str) -> String {
         eprintln!("fake-cloudflare: no answer from 127.0.0.1:{port}");
         std::process::exit(1)
     }
-    answer.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default()
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
 }
