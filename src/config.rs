@@ -161,16 +161,6 @@ pub fn load_log_level() -> Level {
     with_process_env(|src| Reader::new(src).log_level())
 }
 
-/// The status API port alone, for `dyncfdns healthcheck`: `None` when the API is disabled.
-#[allow(dead_code)]
-pub fn load_api_port() -> Result<Option<u16>, ConfigError> {
-    with_process_env(|src| {
-        let mut r = Reader::new(src);
-        let port = r.api_port();
-        r.finish(port)
-    })
-}
-
 pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     let mut r = Reader::new(src);
     let hosts = r.hosts();
@@ -858,4 +848,115 @@ mod tests {
                 .starts_with("CLOUDFLARE_API_URL")
         );
     }
+}
+
+/// Where the status API token came from.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenOrigin {
+    Environment,
+    ConfigFile,
+    /// Newly made; `saved` is false when the file could not be written.
+    Generated {
+        saved: bool,
+    },
+}
+
+/// The status API token, in the seed's order: `API_TOKEN`, then `api_token` in
+/// `CONFIG_FILE`, then a new random one saved there. A file that cannot be read or parsed
+/// is left untouched and is a configuration error.
+pub fn status_token(cfg: &Config) -> Result<(Secret, TokenOrigin), ConfigError> {
+    if let Some(token) = &cfg.api_token {
+        return Ok((token.clone(), TokenOrigin::Environment));
+    }
+    let path = &cfg.config_file;
+    let shown = path.display();
+    let mut object = match std::fs::read_to_string(path) {
+        Ok(text) => match miniserde::json::from_str::<miniserde::json::Value>(&text) {
+            Ok(miniserde::json::Value::Object(o)) => o,
+            _ => {
+                return Err(ConfigError(vec![format!(
+                    "CONFIG_FILE: {shown} is not a JSON object; fix or remove it (it was left untouched), or set API_TOKEN"
+                )]))
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => miniserde::json::Object::new(),
+        Err(e) => {
+            return Err(ConfigError(vec![format!(
+                "CONFIG_FILE: cannot read {shown}: {e}"
+            )]))
+        }
+    };
+    if let Some(miniserde::json::Value::String(t)) = object.get("api_token") {
+        if !t.trim().is_empty() {
+            return Ok((Secret(t.trim().to_string()), TokenOrigin::ConfigFile));
+        }
+    }
+    let token = new_token().map_err(|e| ConfigError(vec![e]))?;
+    object.insert(
+        "api_token".to_string(),
+        miniserde::json::Value::String(token.clone()),
+    );
+    let text = miniserde::json::to_string(&object);
+    let saved = match write_atomically(path, text.as_bytes()) {
+        Ok(()) => true,
+        Err(e) => {
+            crate::warn!(
+                "cannot save the status API token to {shown}: {e}; it is kept in memory only and changes at each start (set API_TOKEN to keep one)"
+            );
+            false
+        }
+    };
+    Ok((Secret(token), TokenOrigin::Generated { saved }))
+}
+
+fn new_token() -> Result<String, String> {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("cannot get random bytes for a token: {e}"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// Writes a 0600 temp file beside `path`, syncs it, and renames it over `path`, so a crash
+/// leaves the old file or the new one, never half of one.
+fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp_name);
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(data)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        std::fs::File::open(&dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// What `dyncfdns healthcheck` needs: the API's port (`None` when disabled) and bind address.
+pub fn load_healthcheck() -> Result<(Option<u16>, IpAddr), ConfigError> {
+    with_process_env(|src| {
+        let mut r = Reader::new(src);
+        let port = r.api_port();
+        let bind = r.api_bind();
+        r.finish((port, bind))
+    })
 }

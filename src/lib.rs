@@ -7,9 +7,14 @@ pub mod clock;
 pub mod cloudflare;
 pub mod config;
 pub mod detect;
+pub mod event_loop;
+pub mod healthcheck;
+pub mod listener;
 #[macro_use]
 pub mod log;
 pub mod netif;
 pub mod reconcile;
+pub mod signals;
+pub mod status;
 pub mod sync;
 pub mod transport;

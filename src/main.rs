@@ -1,6 +1,6 @@
 //! The command line: parses the command, maps results to exit codes.
 
-use dyncfdns::{clock, config, error, info, log, sync, transport, warn};
+use dyncfdns::{clock, config, error, event_loop, healthcheck, info, log, sync, transport, warn};
 
 use std::process::ExitCode;
 
@@ -51,6 +51,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None => run_service(),
         Some("once") => run_once(),
+        Some("healthcheck") => run_healthcheck(),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -100,6 +101,76 @@ fn run_once() -> ExitCode {
 }
 
 fn run_service() -> ExitCode {
-    eprintln!("dyncfdns: the long-running service is not built yet; use `dyncfdns once`");
-    ExitCode::from(1)
+    let cfg = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let token = match cfg.api_port {
+        None => None,
+        Some(_) => match config::status_token(&cfg) {
+            Ok((token, origin)) => {
+                announce_token(&cfg, &token, &origin);
+                Some(token)
+            }
+            Err(e) => {
+                error!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match event_loop::run(&cfg, token) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The one place a secret is logged: a token made just now, which the user needs to read.
+fn announce_token(cfg: &config::Config, token: &config::Secret, origin: &config::TokenOrigin) {
+    match origin {
+        config::TokenOrigin::Environment => info!("status API token from API_TOKEN"),
+        config::TokenOrigin::ConfigFile => {
+            info!("status API token from {}", cfg.config_file.display())
+        }
+        config::TokenOrigin::Generated { saved } => {
+            let place = if *saved {
+                format!("saved to {}", cfg.config_file.display())
+            } else {
+                "not saved".to_string()
+            };
+            warn!(
+                "generated a status API token ({place}); use it as 'Authorization: Bearer {}'",
+                token.expose()
+            );
+        }
+    }
+}
+
+fn run_healthcheck() -> ExitCode {
+    let (port, bind) = match config::load_healthcheck() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("dyncfdns healthcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(port) = port else {
+        // Nothing to ask; saying "unhealthy" would restart a service that is fine.
+        eprintln!(
+            "dyncfdns healthcheck: the status API is disabled (API_PORT <= 0); nothing to check"
+        );
+        return ExitCode::SUCCESS;
+    };
+    match healthcheck::check(port, bind) {
+        Ok(body) => {
+            println!("healthy: {body}");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            println!("unhealthy: {why}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -1,0 +1,274 @@
+//! What the status API reports: the outcome of the passes so far. Pure state and JSON.
+
+use crate::clock::rfc3339;
+use crate::config::{Config, Family};
+use crate::sync::{Report, State};
+use miniserde::json::{Array, Number, Object, Value};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+pub struct RecordStatus {
+    pub name: String,
+    pub family: Family,
+    pub content: Option<String>,
+    pub state: &'static str,
+    /// When dyncfdns last changed this record (Unix seconds).
+    pub last_change: Option<u64>,
+}
+
+pub struct Status {
+    hosts: Vec<String>,
+    ipv6_on: bool,
+    /// How long /health waits for a pass before it says unhealthy.
+    patience: Duration,
+    started: Instant,
+    last_check: Option<u64>,
+    last_check_at: Option<Instant>,
+    last_update: Option<u64>,
+    last_ok: Option<bool>,
+    ipv4: Option<IpAddr>,
+    ipv6: Option<IpAddr>,
+    pub records: Vec<RecordStatus>,
+}
+
+impl Status {
+    pub fn new(cfg: &Config, now: Instant) -> Status {
+        let families: Vec<Family> = [Family::V4, Family::V6]
+            .into_iter()
+            .filter(|f| !cfg.providers(*f).is_empty())
+            .collect();
+        let records = cfg
+            .hosts
+            .iter()
+            .flat_map(|h| {
+                families.iter().map(move |f| RecordStatus {
+                    name: h.clone(),
+                    family: *f,
+                    content: None,
+                    state: "pending",
+                    last_change: None,
+                })
+            })
+            .collect();
+        Status {
+            hosts: cfg.hosts.clone(),
+            ipv6_on: families.contains(&Family::V6),
+            patience: Duration::from_secs(cfg.update_interval + health_grace(cfg)),
+            started: now,
+            last_check: None,
+            last_check_at: None,
+            last_update: None,
+            last_ok: None,
+            ipv4: None,
+            ipv6: None,
+            records,
+        }
+    }
+
+    pub fn record_pass(&mut self, report: &Report, unix: u64, now: Instant) {
+        self.last_check = Some(unix);
+        self.last_check_at = Some(now);
+        self.last_ok = Some(report.ok());
+        self.ipv4 = report.ipv4.or(self.ipv4);
+        self.ipv6 = report.ipv6.or(self.ipv6);
+        for outcome in &report.outcomes {
+            let Some(rec) = self
+                .records
+                .iter_mut()
+                .find(|r| r.name == outcome.host && r.family == outcome.family)
+            else {
+                continue;
+            };
+            rec.state = outcome.state.label();
+            if outcome.content.is_some() {
+                rec.content = outcome.content.clone();
+            }
+            if matches!(outcome.state, State::Updated | State::Created) {
+                rec.last_change = Some(unix);
+                self.last_update = Some(unix);
+            }
+        }
+    }
+
+    /// Liveness: a pass finished recently, or the service is still young.
+    pub fn healthy(&self, now: Instant) -> bool {
+        let since = self.last_check_at.unwrap_or(self.started);
+        now.saturating_duration_since(since) <= self.patience
+    }
+
+    pub fn health_json(&self, now: Instant) -> (u16, String) {
+        let mut o = Object::new();
+        let healthy = self.healthy(now);
+        put(
+            &mut o,
+            "status",
+            text(if healthy { "ok" } else { "unhealthy" }),
+        );
+        put(&mut o, "last_check", time(self.last_check));
+        (
+            if healthy { 200 } else { 503 },
+            miniserde::json::to_string(&o),
+        )
+    }
+
+    pub fn widget_json(&self, now: Instant) -> String {
+        let status = match self.last_ok {
+            _ if !self.healthy(now) => "unhealthy",
+            None => "starting",
+            Some(true) => "active",
+            Some(false) => "unhealthy",
+        };
+        let mut o = Object::new();
+        put(&mut o, "last_check", time(self.last_check));
+        put(&mut o, "last_update", time(self.last_update));
+        put(
+            &mut o,
+            "host_count",
+            Value::Number(Number::U64(self.hosts.len() as u64)),
+        );
+        put(&mut o, "hosts", text(&self.hosts.join("\n")));
+        put(&mut o, "current_ip", ip(self.ipv4));
+        if self.ipv6_on {
+            put(&mut o, "current_ipv6", ip(self.ipv6));
+        }
+        put(&mut o, "status", text(status));
+        let mut records = Array::new();
+        for r in &self.records {
+            let mut item = Object::new();
+            put(&mut item, "name", text(&r.name));
+            put(&mut item, "type", text(r.family.record_type()));
+            put(
+                &mut item,
+                "content",
+                r.content.as_deref().map_or(Value::Null, text),
+            );
+            put(&mut item, "state", text(r.state));
+            put(&mut item, "last_change", time(r.last_change));
+            records.push(Value::Object(item));
+        }
+        put(&mut o, "records", Value::Array(records));
+        miniserde::json::to_string(&o)
+    }
+}
+
+/// Beyond the interval, the time a slow pass may take before /health gives up on it:
+/// the seed's 15 s plus every detection and a few Cloudflare calls timing out.
+fn health_grace(cfg: &Config) -> u64 {
+    let providers = (cfg.ip4_providers.len() + cfg.ip6_providers.len()) as u64;
+    15 + providers * cfg.detection_timeout + 4 * cfg.update_timeout
+}
+
+fn put(o: &mut Object, key: &str, value: Value) {
+    o.insert(key.to_string(), value);
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+fn time(t: Option<u64>) -> Value {
+    t.map_or(Value::Null, |t| text(&rfc3339(t)))
+}
+
+fn ip(a: Option<IpAddr>) -> Value {
+    a.map_or(Value::Null, |a| text(&a.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{self, Source};
+    use crate::sync::Outcome;
+
+    fn cfg(ip6: bool) -> Config {
+        let var = move |k: &str| match k {
+            "HOST_LIST" => Some("a.example.com,b.example.com".to_string()),
+            "CLOUDFLARE_API_TOKEN" => Some("t".to_string()),
+            "IP6_PROVIDER" if ip6 => Some("ipify".to_string()),
+            _ => None,
+        };
+        let read_file = |_: &str| Err(std::io::Error::other("none"));
+        config::parse(&Source {
+            var: &var,
+            read_file: &read_file,
+        })
+        .unwrap()
+    }
+
+    fn report(ok: bool) -> Report {
+        Report {
+            ipv4: Some("8.8.8.8".parse().unwrap()),
+            outcomes: vec![Outcome {
+                host: "a.example.com".into(),
+                family: Family::V4,
+                content: Some("8.8.8.8".into()),
+                state: if ok {
+                    State::Updated
+                } else {
+                    State::Failed("x".into())
+                },
+            }],
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn widget_before_and_after_a_pass() {
+        let t0 = Instant::now();
+        let mut s = Status::new(&cfg(false), t0);
+        let w = s.widget_json(t0);
+        assert!(
+            w.contains(r#""last_check":null"#) && w.contains(r#""status":"starting""#),
+            "{w}"
+        );
+        assert!(
+            w.contains(r#""hosts":"a.example.com\nb.example.com""#),
+            "{w}"
+        );
+        assert!(!w.contains("current_ipv6"));
+        s.record_pass(&report(true), 1_752_575_432, t0);
+        let w = s.widget_json(t0);
+        for part in [
+            r#""last_check":"2025-07-15T10:30:32Z""#,
+            r#""last_update":"2025-07-15T10:30:32Z""#,
+            r#""host_count":2"#,
+            r#""current_ip":"8.8.8.8""#,
+            r#""status":"active""#,
+            r#""state":"updated""#,
+            r#""state":"pending""#,
+        ] {
+            assert!(w.contains(part), "{part} in {w}");
+        }
+        s.record_pass(&report(false), 1_752_575_492, t0);
+        assert!(s.widget_json(t0).contains(r#""status":"unhealthy""#));
+    }
+
+    #[test]
+    fn ipv6_field_only_when_on() {
+        let s = Status::new(&cfg(true), Instant::now());
+        assert!(s
+            .widget_json(Instant::now())
+            .contains(r#""current_ipv6":null"#));
+        assert_eq!(s.records.len(), 4);
+    }
+
+    #[test]
+    fn health_turns_503_when_passes_stop() {
+        let t0 = Instant::now();
+        let c = cfg(false);
+        let mut s = Status::new(&c, t0);
+        assert_eq!(s.health_json(t0).0, 200);
+        s.record_pass(&report(true), 1_752_575_432, t0);
+        let patience = Duration::from_secs(c.update_interval + health_grace(&c));
+        assert_eq!(s.health_json(t0 + patience).0, 200);
+        let (code, body) = s.health_json(t0 + patience + Duration::from_secs(1));
+        assert_eq!(code, 503);
+        assert_eq!(
+            body,
+            r#"{"last_check":"2025-07-15T10:30:32Z","status":"unhealthy"}"#
+        );
+        assert!(s
+            .widget_json(t0 + patience * 2)
+            .contains(r#""status":"unhealthy""#));
+    }
+}
