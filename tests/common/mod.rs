@@ -1,7 +1,8 @@
 //! Shared test harness: fakes on 127.0.0.1 and a runner for the real binary.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod cloudflare;
+pub mod daemon;
 pub mod ipecho;
 pub mod server;
 
@@ -10,6 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use cloudflare::{FakeCloudflare, Fault, EMAIL, KEY, TOKEN};
+pub use daemon::*;
 pub use ipecho::{Answer, IpEcho};
 
 pub struct Run {
