@@ -39,3 +39,25 @@ echo; echo "== the public IP changes to 8.8.8.8: dyncfdns once"
 "$bin" once
 echo; echo "== records after"; "$fake" records "$port"
 echo; echo "The TXT record was never touched; new.example.com was created because ALLOW_CREATE_HOSTS=true."
+
+api_port=${DEMO_API_PORT:-5080}
+echo; echo "== the service: a pass every 2 s, status API on 127.0.0.1:$api_port"
+API_PORT=$api_port API_BIND=127.0.0.1 API_TOKEN=demo-token UPDATE_INTERVAL=2 "$bin" &
+service_pid=$!
+trap 'kill "$service_pid" "$fake_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+    API_PORT=$api_port API_BIND=127.0.0.1 "$bin" healthcheck >/dev/null 2>&1 && break
+    sleep 0.1
+done
+echo; echo "== GET /health (no token)"; "$fake" get "$api_port" /health
+echo; echo "== GET /widget (Authorization: Bearer demo-token)"; "$fake" get "$api_port" /widget demo-token
+"$fake" set-ip "$port" 8.8.4.4
+echo; echo "== the public IP changes back to 8.8.4.4; the next pass picks it up"
+for _ in $(seq 1 60); do
+    "$fake" get "$api_port" /widget demo-token | grep -q '"current_ip":"8.8.4.4"' && break
+    sleep 0.1
+done
+"$fake" get "$api_port" /widget demo-token
+echo; echo "== dyncfdns healthcheck"; API_PORT=$api_port API_BIND=127.0.0.1 "$bin" healthcheck
+kill -TERM "$service_pid"; wait "$service_pid" || true
+echo; echo "Stopped with SIGTERM. Real use: set HOST_LIST and CLOUDFLARE_API_TOKEN (see README.md)."

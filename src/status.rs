@@ -3,7 +3,7 @@
 use crate::clock::rfc3339;
 use crate::config::{Config, Family};
 use crate::sync::{Report, State};
-use miniserde::json::{Array, Number, Object, Value};
+use miniserde::json::{Number, Value};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -97,20 +97,15 @@ impl Status {
     }
 
     pub fn health_json(&self, now: Instant) -> (u16, String) {
-        let mut o = Object::new();
         let healthy = self.healthy(now);
-        put(
-            &mut o,
-            "status",
-            text(if healthy { "ok" } else { "unhealthy" }),
-        );
-        put(&mut o, "last_check", time(self.last_check));
-        (
-            if healthy { 200 } else { 503 },
-            miniserde::json::to_string(&o),
-        )
+        let body = Fields::default()
+            .put("status", text(if healthy { "ok" } else { "unhealthy" }))
+            .put("last_check", time(self.last_check))
+            .end();
+        (if healthy { 200 } else { 503 }, body)
     }
 
+    /// The seed's fields in the seed's order, then `current_ipv6` (with AAAA on) and `records`.
     pub fn widget_json(&self, now: Instant) -> String {
         let status = match self.last_ok {
             _ if !self.healthy(now) => "unhealthy",
@@ -118,36 +113,61 @@ impl Status {
             Some(true) => "active",
             Some(false) => "unhealthy",
         };
-        let mut o = Object::new();
-        put(&mut o, "last_check", time(self.last_check));
-        put(&mut o, "last_update", time(self.last_update));
-        put(
-            &mut o,
-            "host_count",
-            Value::Number(Number::U64(self.hosts.len() as u64)),
-        );
-        put(&mut o, "hosts", text(&self.hosts.join("\n")));
-        put(&mut o, "current_ip", ip(self.ipv4));
+        let records: Vec<String> = self
+            .records
+            .iter()
+            .map(|r| {
+                Fields::default()
+                    .put("name", text(&r.name))
+                    .put("type", text(r.family.record_type()))
+                    .put("content", r.content.as_deref().map_or(Value::Null, text))
+                    .put("state", text(r.state))
+                    .put("last_change", time(r.last_change))
+                    .end()
+            })
+            .collect();
+        let mut w = Fields::default()
+            .put("last_check", time(self.last_check))
+            .put("last_update", time(self.last_update))
+            .put(
+                "host_count",
+                Value::Number(Number::U64(self.hosts.len() as u64)),
+            )
+            .put("hosts", text(&self.hosts.join("\n")))
+            .put("current_ip", ip(self.ipv4))
+            .put("status", text(status));
         if self.ipv6_on {
-            put(&mut o, "current_ipv6", ip(self.ipv6));
+            w = w.put("current_ipv6", ip(self.ipv6));
         }
-        put(&mut o, "status", text(status));
-        let mut records = Array::new();
-        for r in &self.records {
-            let mut item = Object::new();
-            put(&mut item, "name", text(&r.name));
-            put(&mut item, "type", text(r.family.record_type()));
-            put(
-                &mut item,
-                "content",
-                r.content.as_deref().map_or(Value::Null, text),
-            );
-            put(&mut item, "state", text(r.state));
-            put(&mut item, "last_change", time(r.last_change));
-            records.push(Value::Object(item));
+        w.raw("records", &format!("[{}]", records.join(","))).end()
+    }
+}
+
+/// A JSON object written in the order its fields are put (miniserde's objects sort keys).
+#[derive(Default)]
+struct Fields(String);
+
+impl Fields {
+    fn put(self, key: &str, value: Value) -> Fields {
+        let value = miniserde::json::to_string(&value);
+        self.raw(key, &value)
+    }
+
+    fn raw(mut self, key: &str, json: &str) -> Fields {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        self.0
+            .push_str(&miniserde::json::to_string(&key.to_string()));
+        self.0.push(':');
+        self.0.push_str(json);
+        self
+    }
+
+    fn end(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
         }
-        put(&mut o, "records", Value::Array(records));
-        miniserde::json::to_string(&o)
+        self.0.push('}');
+        self.0
     }
 }
 
@@ -156,10 +176,6 @@ impl Status {
 fn health_grace(cfg: &Config) -> u64 {
     let providers = (cfg.ip4_providers.len() + cfg.ip6_providers.len()) as u64;
     15 + providers * cfg.detection_timeout + 4 * cfg.update_timeout
-}
-
-fn put(o: &mut Object, key: &str, value: Value) {
-    o.insert(key.to_string(), value);
 }
 
 fn text(s: &str) -> Value {
@@ -244,6 +260,26 @@ mod tests {
     }
 
     #[test]
+    fn widget_keeps_the_seed_field_order() {
+        let s = Status::new(&cfg(false), Instant::now());
+        let w = s.widget_json(Instant::now());
+        let order = [
+            "last_check",
+            "last_update",
+            "host_count",
+            "hosts",
+            "current_ip",
+            "status",
+            "records",
+        ];
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|k| w.find(&format!("\"{k}\":")).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|p| p[0] < p[1]), "{w}");
+    }
+
+    #[test]
     fn ipv6_field_only_when_on() {
         let s = Status::new(&cfg(true), Instant::now());
         assert!(s
@@ -265,7 +301,7 @@ mod tests {
         assert_eq!(code, 503);
         assert_eq!(
             body,
-            r#"{"last_check":"2025-07-15T10:30:32Z","status":"unhealthy"}"#
+            r#"{"status":"unhealthy","last_check":"2025-07-15T10:30:32Z"}"#
         );
         assert!(s
             .widget_json(t0 + patience * 2)

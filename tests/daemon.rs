@@ -47,7 +47,7 @@ fn health_and_widget_report_the_passes() {
     let h = get(d.port, "/health", None);
     assert_eq!(h.status, 200);
     assert!(
-        h.body.starts_with(r#"{"last_check":"20"#) && h.body.ends_with(r#"Z","status":"ok"}"#),
+        h.body.starts_with(r#"{"status":"ok","last_check":"20"#) && h.body.ends_with(r#"Z"}"#),
         "{}",
         h.body
     );
@@ -402,4 +402,20 @@ fn healthcheck_exit_codes() {
     );
     assert_eq!(r.code, 0);
     assert!(r.stderr.contains("disabled"));
+}
+
+#[test]
+fn a_half_sent_request_is_dropped_after_the_idle_timeout() {
+    let w = world("halfsent");
+    let d = Daemon::start(&w.env, &w.dir);
+    d.wait_for("status API on", 1, LONG);
+    let mut s = connect(d.port);
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let start = Instant::now();
+    assert!(closed(&mut s), "the server should close a stalled request");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(15),
+        "{waited:?}"
+    );
 }

@@ -4,6 +4,7 @@
 //!   fake-cloudflare records PORT       print the records it holds
 //!   fake-cloudflare calls PORT         print how many API calls it has served
 //!   fake-cloudflare set-ip PORT ADDR   change what GET /ip answers
+//!   fake-cloudflare get PORT PATH [TOKEN]   GET any local URL (e.g. the status API) and print the body
 //!
 //! A record goes into the longest zone given that its name ends with. `GET /ip` answers the
 //! address, like a "what is my IP" service.
@@ -32,6 +33,16 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("serve") => serve(port(1), &args[2..]),
         Some("records") => print!("{}", ask(port(1), "GET", "/_fake/records", "")),
+        Some("get") => {
+            let path = args.get(2).unwrap_or_else(|| usage());
+            let auth = args
+                .get(3)
+                .map(|t| format!("Authorization: Bearer {t}\r\n"));
+            println!(
+                "{}",
+                request(port(1), "GET", path, auth.as_deref().unwrap_or(""), "")
+            );
+        }
         Some("calls") => println!("{}", ask(port(1), "GET", "/_fake/calls", "").trim()),
         Some("set-ip") => {
             let ip = args.get(2).unwrap_or_else(|| usage());
@@ -42,7 +53,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls PORT\n       fake-cloudflare set-ip PORT ADDRESS");
+    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls PORT\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare get PORT PATH [TOKEN]");
     std::process::exit(2)
 }
 
@@ -120,11 +131,15 @@ fn listing(recs: &[Rec]) -> String {
 }
 
 fn ask(port: u16, method: &str, path: &str, body: &str) -> String {
+    request(port, method, path, "", body)
+}
+
+fn request(port: u16, method: &str, path: &str, headers: &str, body: &str) -> String {
     let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| {
         eprintln!("fake-cloudflare: nothing listens on 127.0.0.1:{port}: {e}");
         std::process::exit(1)
     });
-    let req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    let req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     let mut answer = String::new();
     if conn.write_all(req.as_bytes()).is_err() || conn.read_to_string(&mut answer).is_err() {
         eprintln!("fake-cloudflare: no answer from 127.0.0.1:{port}");
