@@ -297,66 +297,10 @@ impl Conn {
         got
     }
 
-    /// Answers every complete request in the buffer, in order (pipelining).
     fn process(&mut self, api: &dyn Api) {
-        while !self.dead && !self.input.is_empty() && self.output.len() < MAX_OUTPUT {
-            let mut slots = [httparse::EMPTY_HEADER; 32];
-            let mut req = httparse::Request::new(&mut slots);
-            let head_len = match req.parse(&self.input) {
-                Ok(httparse::Status::Complete(n)) => n,
-                Ok(httparse::Status::Partial) if self.input.len() > MAX_HEAD => {
-                    return self.fail(431, "request head too large");
-                }
-                Ok(httparse::Status::Partial) if self.closing => {
-                    self.input.clear();
-                    return;
-                }
-                Ok(httparse::Status::Partial) => return,
-                Err(httparse::Error::TooManyHeaders) => return self.fail(431, "too many headers"),
-                Err(_) => return self.fail(400, "malformed request"),
-            };
-            if head_len > MAX_HEAD {
-                return self.fail(431, "request head too large");
-            }
-            let header = |name: &str| {
-                req.headers
-                    .iter()
-                    .find(|h| h.name.eq_ignore_ascii_case(name))
-                    .map(|h| h.value)
-            };
-            if header("transfer-encoding").is_some() {
-                return self.fail(400, "request bodies are not accepted");
-            }
-            let body_len = match header("content-length").map(parse_length) {
-                None => 0,
-                Some(Some(n)) if n <= MAX_BODY => n,
-                Some(Some(_)) => return self.fail(413, "request body too large"),
-                Some(None) => return self.fail(400, "bad Content-Length"),
-            };
-            if self.input.len() < head_len + body_len {
-                return;
-            }
-            let method = req.method.unwrap_or("");
-            let keep_alive = wants_keep_alive(req.version, header("connection"));
-            let reply = route(
-                method,
-                req.path.unwrap_or("/"),
-                header("authorization"),
-                api,
-            );
-            encode(&reply, method == "HEAD", !keep_alive, &mut self.output);
-            self.input.drain(..head_len + body_len);
-            if !keep_alive {
-                self.closing = true;
-                self.input.clear();
-            }
+        if !self.dead && answer(&mut self.input, &mut self.output, self.closing, api) {
+            self.closing = true;
         }
-    }
-
-    fn fail(&mut self, status: u16, message: &str) {
-        encode(&error(status, message), false, true, &mut self.output);
-        self.input.clear();
-        self.closing = true;
     }
 
     fn flush(&mut self) {
@@ -378,6 +322,76 @@ impl Conn {
             }
         }
     }
+}
+
+/// Answers every complete request at the front of `input`, in order (pipelining), appending
+/// the responses to `output`. Returns true when the connection must close once `output` is
+/// sent. `peer_done` says the client sent its last byte. Pure: the fuzz target drives it.
+pub fn answer(input: &mut Vec<u8>, output: &mut Vec<u8>, peer_done: bool, api: &dyn Api) -> bool {
+    let fail = |input: &mut Vec<u8>, output: &mut Vec<u8>, status, message| {
+        encode(&error(status, message), false, true, output);
+        input.clear();
+        true
+    };
+    while !input.is_empty() && output.len() < MAX_OUTPUT {
+        let mut slots = [httparse::EMPTY_HEADER; 32];
+        let mut req = httparse::Request::new(&mut slots);
+        let head_len = match req.parse(input) {
+            Ok(httparse::Status::Complete(n)) if n <= MAX_HEAD => n,
+            Ok(httparse::Status::Complete(_)) => {
+                return fail(input, output, 431, "request head too large")
+            }
+            Ok(httparse::Status::Partial) if input.len() > MAX_HEAD => {
+                return fail(input, output, 431, "request head too large")
+            }
+            Ok(httparse::Status::Partial) => {
+                if peer_done {
+                    input.clear();
+                }
+                return false;
+            }
+            Err(httparse::Error::TooManyHeaders) => {
+                return fail(input, output, 431, "too many headers")
+            }
+            Err(_) => return fail(input, output, 400, "malformed request"),
+        };
+        let header = |name: &str| {
+            req.headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| h.value)
+        };
+        if header("transfer-encoding").is_some() {
+            return fail(input, output, 400, "request bodies are not accepted");
+        }
+        let body_len = match header("content-length").map(parse_length) {
+            None => 0,
+            Some(Some(n)) if n <= MAX_BODY => n,
+            Some(Some(_)) => return fail(input, output, 413, "request body too large"),
+            Some(None) => return fail(input, output, 400, "bad Content-Length"),
+        };
+        if input.len() < head_len + body_len {
+            if peer_done {
+                input.clear();
+            }
+            return false;
+        }
+        let method = req.method.unwrap_or("");
+        let keep_alive = wants_keep_alive(req.version, header("connection"));
+        let reply = route(
+            method,
+            req.path.unwrap_or("/"),
+            header("authorization"),
+            api,
+        );
+        encode(&reply, method == "HEAD", !keep_alive, output);
+        input.drain(..head_len + body_len);
+        if !keep_alive {
+            input.clear();
+            return true;
+        }
+    }
+    false
 }
 
 fn parse_length(v: &[u8]) -> Option<usize> {
@@ -458,6 +472,36 @@ mod tests {
         assert!(!wants_keep_alive(Some(1), Some(b"Close")));
         assert!(!wants_keep_alive(Some(0), None));
         assert!(wants_keep_alive(Some(0), Some(b"keep-alive")));
+    }
+
+    fn exchange(raw: &str) -> (String, bool, usize) {
+        let mut input = raw.as_bytes().to_vec();
+        let mut output = Vec::new();
+        let close = answer(&mut input, &mut output, false, &Fixed);
+        (String::from_utf8(output).unwrap(), close, input.len())
+    }
+
+    #[test]
+    fn answers_pipelined_requests_in_order() {
+        let (out, close, left) =
+            exchange("GET /health HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\nGET /heal");
+        assert!(out.starts_with("HTTP/1.1 200 OK"));
+        assert!(out.contains("HTTP/1.1 404 Not Found"));
+        assert!(!close);
+        assert_eq!(left, "GET /heal".len(), "a partial request waits for more");
+    }
+
+    #[test]
+    fn bad_input_closes() {
+        assert!(exchange("BLAH\r\n\r\n").0.starts_with("HTTP/1.1 400"));
+        assert!(exchange("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").1);
+        let (out, close, _) = exchange("GET /health HTTP/1.1\r\nContent-Length: 99999\r\n\r\n");
+        assert!(out.starts_with("HTTP/1.1 413") && close);
+        let many: String = (0..40).map(|i| format!("X-{i}: y\r\n")).collect();
+        let (out, _, _) = exchange(&format!("GET /health HTTP/1.1\r\n{many}\r\n"));
+        assert!(out.starts_with("HTTP/1.1 431"));
+        let (out, close, _) = exchange("GET /health HTTP/1.0\r\n\r\n");
+        assert!(out.contains("Connection: close") && close);
     }
 
     #[test]

@@ -289,6 +289,7 @@ fn token_from_config_file_then_generated_and_saved() {
     std::fs::write(&file, r#"{"api_token":"from-file-7","theme":"dark"}"#).unwrap();
     let d = Daemon::start(&w.env, &w.dir);
     d.wait_for("status API token from ./config/.config.json", 1, LONG);
+    d.wait_for("status API on", 1, LONG);
     assert_eq!(
         get(d.port, "/widget", Some("Bearer from-file-7")).status,
         200
@@ -298,6 +299,7 @@ fn token_from_config_file_then_generated_and_saved() {
     std::fs::write(&file, r#"{"theme":"dark","n":[1,2]}"#).unwrap();
     let d = Daemon::start(&w.env, &w.dir);
     d.wait_for("generated a status API token", 1, LONG);
+    d.wait_for("status API on", 1, LONG);
     let saved = std::fs::read_to_string(&file).unwrap();
     assert!(
         saved.contains(r#""theme":"dark""#) && saved.contains(r#""n":[1,2]"#),
