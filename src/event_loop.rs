@@ -53,6 +53,7 @@ impl Transport for Serving<'_> {
 pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
     let signal_fd =
         signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    raise_fd_limit();
     let mut listener = match cfg.api_port {
         Some(port) => {
             let addr = SocketAddr::new(cfg.api_bind, port);
@@ -154,6 +155,22 @@ fn run_pass(
         crate::error!("{}", report.summary());
     }
     report
+}
+
+/// Up to 1000 status API connections need more descriptors than a common soft limit of 1024
+/// leaves; the hard limit is ours to use.
+fn raise_fd_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid rlimit struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < 4096 {
+            lim.rlim_cur = lim.rlim_max.min(4096);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
 }
 
 /// Start to start: the interval after a good pass; after failures 15 s, 30 s, 60 s, ...

@@ -7,7 +7,8 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 pub const MAX_HEAD: usize = 8 * 1024;
-pub const MAX_CONNECTIONS: usize = 256;
+/// Enough for a dashboard fleet and a load test; the event loop raises RLIMIT_NOFILE to fit.
+pub const MAX_CONNECTIONS: usize = 1000;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// GET and HEAD need no body; a small one is read and ignored.
 const MAX_BODY: usize = 1024;
@@ -140,6 +141,9 @@ struct Conn {
 pub struct Listener {
     socket: TcpListener,
     conns: Vec<Conn>,
+    /// Set when accept(2) failed (out of descriptors): the listening socket stays readable,
+    /// so it is left out of poll for a second, or until a connection closes, not spun on.
+    accept_paused_until: Option<Instant>,
     pub idle_timeout: Duration,
 }
 
@@ -150,6 +154,7 @@ impl Listener {
         Ok(Listener {
             socket,
             conns: Vec::new(),
+            accept_paused_until: None,
             idle_timeout: IDLE_TIMEOUT,
         })
     }
@@ -160,7 +165,12 @@ impl Listener {
 
     /// The listening socket first, then one entry per connection, in order.
     pub fn pollfds(&self, fds: &mut Vec<libc::pollfd>) {
-        fds.push(pollfd(self.socket.as_raw_fd(), libc::POLLIN));
+        let events = if self.accept_paused_until.is_some() {
+            0
+        } else {
+            libc::POLLIN
+        };
+        fds.push(pollfd(self.socket.as_raw_fd(), events));
         for c in &self.conns {
             let mut events = 0;
             if !c.closing && c.output.len() < MAX_OUTPUT {
@@ -184,8 +194,12 @@ impl Listener {
         if fds.first().is_some_and(ready) {
             self.accept(api, now);
         }
+        let before = self.conns.len();
         self.conns.retain(|c| !c.dead);
         self.expire(now);
+        if self.conns.len() < before || self.accept_paused_until.is_some_and(|t| now >= t) {
+            self.accept_paused_until = None;
+        }
     }
 
     /// Answers whatever is waiting, without blocking: used between a pass's outbound calls.
@@ -204,6 +218,7 @@ impl Listener {
         self.conns
             .iter()
             .map(|c| c.last_active + self.idle_timeout)
+            .chain(self.accept_paused_until)
             .min()
     }
 
@@ -244,8 +259,12 @@ impl Listener {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // WouldBlock ends the batch; EMFILE and friends must not spin the loop.
-                Err(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    crate::warn!("status API: cannot accept a connection: {e}");
+                    self.accept_paused_until = Some(now + Duration::from_secs(1));
+                    break;
+                }
             }
         }
     }

@@ -161,6 +161,7 @@ fn idle_and_half_sent_connections_do_not_block_health() {
     let w = world("idle");
     let d = Daemon::start(&w.env, &w.dir);
     d.wait_for("pass ok", 1, LONG);
+    raise_own_fd_limit(2048);
     let mut idle: Vec<_> = (0..200).map(|_| connect(d.port)).collect();
     idle[0].write_all(b"GET /hea").unwrap();
     let start = Instant::now();
@@ -171,12 +172,27 @@ fn idle_and_half_sent_connections_do_not_block_health() {
         "{:?}",
         start.elapsed()
     );
-    // Past the cap of 256 connections, new ones are refused cleanly.
-    idle.extend((0..56).map(|_| connect(d.port)));
+    // Past the cap of 1000 connections, new ones are refused cleanly.
+    idle.extend((0..800).map(|_| connect(d.port)));
     let mut over = connect(d.port);
     assert_eq!(read_response(&mut over, false).unwrap().status, 503);
     drop(idle);
     d.wait_for("pass ok", 1, LONG);
+}
+
+fn raise_own_fd_limit(want: u64) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit on this test process with a valid struct.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        if lim.rlim_cur < want {
+            lim.rlim_cur = want.min(lim.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
 }
 
 #[test]
