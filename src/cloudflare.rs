@@ -256,16 +256,7 @@ impl<'a> Client<'a> {
     }
 
     fn list<T: Deserialize>(&mut self, path: &str) -> Result<Page<T>, CfError> {
-        let envelope = self.call::<Vec<T>>(Method::Get, path, None)?;
-        let total_pages = envelope
-            .result_info
-            .and_then(|i| i.total_pages)
-            .map(|n| n.max(1.0).min(u32::MAX as f64) as u32)
-            .unwrap_or(1);
-        Ok(Page {
-            items: required(envelope.result)?,
-            total_pages,
-        })
+        into_page(self.call::<Vec<T>>(Method::Get, path, None)?)
     }
 
     fn call<T: Deserialize>(
@@ -293,6 +284,28 @@ impl<'a> Client<'a> {
             .and_then(|v| v.trim().parse::<u64>().ok());
         interpret(response.status, &text, retry_after)
     }
+}
+
+fn into_page<T>(envelope: Envelope<Vec<T>>) -> Result<Page<T>, CfError> {
+    let total_pages = envelope
+        .result_info
+        .and_then(|i| i.total_pages)
+        .map(|n| n.clamp(1.0, u32::MAX as f64) as u32)
+        .unwrap_or(1);
+    Ok(Page {
+        items: required(envelope.result)?,
+        total_pages,
+    })
+}
+
+/// A list answer (zones or records) as a page; pure, for the fuzz target.
+pub fn decode_page<T: Deserialize>(status: u16, body: &str) -> Result<Page<T>, CfError> {
+    into_page(interpret(status, body, None)?)
+}
+
+/// A single-record answer (create, patch); pure, for the fuzz target.
+pub fn decode_record(status: u16, body: &str) -> Result<Record, CfError> {
+    required(interpret::<Record>(status, body, None)?.result)
 }
 
 /// Turns a status and body into the envelope or an error; pure, so it is tested directly.

@@ -3,6 +3,8 @@
 //!   fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]
 //!   fake-cloudflare records PORT       print the records it holds
 //!   fake-cloudflare calls PORT         print how many API calls it has served
+//!   fake-cloudflare writes PORT        print how many of them were writes (not GET)
+//!   fake-cloudflare hold PORT N SECS   open N idle connections to 127.0.0.1:PORT for SECS (load tests)
 //!   fake-cloudflare set-ip PORT ADDR   change what GET /ip answers
 //!   fake-cloudflare get PORT PATH [TOKEN]   GET any local URL (e.g. the status API) and print the body
 //!
@@ -44,6 +46,18 @@ fn main() {
             );
         }
         Some("calls") => println!("{}", ask(port(1), "GET", "/_fake/calls", "").trim()),
+        Some("writes") => println!("{}", ask(port(1), "GET", "/_fake/writes", "").trim()),
+        Some("hold") => {
+            let n: usize = args
+                .get(2)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| usage());
+            let secs: u64 = args
+                .get(3)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| usage());
+            hold(port(1), n, secs);
+        }
         Some("set-ip") => {
             let ip = args.get(2).unwrap_or_else(|| usage());
             ask(port(1), "POST", "/_fake/ip", ip);
@@ -53,7 +67,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls PORT\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare get PORT PATH [TOKEN]");
+    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare get PORT PATH [TOKEN]");
     std::process::exit(2)
 }
 
@@ -71,7 +85,8 @@ fn serve(port: u16, opts: &[String]) {
     }
     let ip = Arc::new(Mutex::new(ip));
     let calls = Arc::new(AtomicUsize::new(0));
-    let (ip2, calls2) = (ip.clone(), calls.clone());
+    let writes = Arc::new(AtomicUsize::new(0));
+    let (ip2, calls2, writes2) = (ip.clone(), calls.clone(), writes.clone());
     let fake = FakeCloudflare::start_with(port, None, move |req, recs: &[Rec]| {
         match (req.method.as_str(), req.path.as_str()) {
             ("GET", "/ip") => Some(Reply::text(200, &ip2.lock().unwrap())),
@@ -79,12 +94,19 @@ fn serve(port: u16, opts: &[String]) {
             ("GET", "/_fake/calls") => {
                 Some(Reply::text(200, &calls2.load(Ordering::SeqCst).to_string()))
             }
+            ("GET", "/_fake/writes") => Some(Reply::text(
+                200,
+                &writes2.load(Ordering::SeqCst).to_string(),
+            )),
             ("POST", "/_fake/ip") => {
                 *ip2.lock().unwrap() = req.body.trim().to_string();
                 Some(Reply::text(200, "ok"))
             }
-            _ => {
+            (method, _) => {
                 calls2.fetch_add(1, Ordering::SeqCst);
+                if method != "GET" {
+                    writes2.fetch_add(1, Ordering::SeqCst);
+                }
                 None
             }
         }
@@ -117,6 +139,15 @@ fn serve(port: u16, opts: &[String]) {
     loop {
         std::thread::park();
     }
+}
+
+fn hold(port: u16, n: usize, secs: u64) {
+    let conns: Vec<TcpStream> = (0..n)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    println!("holding {} idle connections for {secs} s", conns.len());
+    let _ = std::io::stdout().flush();
+    std::thread::sleep(std::time::Duration::from_secs(secs));
 }
 
 fn listing(recs: &[Rec]) -> String {

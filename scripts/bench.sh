@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Measures dyncfdns and prints one Markdown table: sizes, memory, CPU, wake-ups, Cloudflare
+# calls per pass, and status API throughput. Run on demand, not in the tests:
+#   scripts/bench.sh                     RUNS=5 IDLE_SECONDS=60 WRK_SECONDS=10 by default
+# Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
+# (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${RUNS:-5}
+idle_secs=${IDLE_SECONDS:-60}
+wrk_secs=${WRK_SECONDS:-10}
+daemon_runs=$(( runs < 3 ? runs : 3 ))
+port=19787; api=19500; tls_port=19443
+
+for tool in wrk openssl gzip; do
+    command -v "$tool" >/dev/null || { echo "scripts/bench.sh: needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "scripts/bench.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
+
+echo "building (static release binaries, release fake)..." >&2
+scripts/build-static.sh >/dev/null
+cargo build --quiet --release --example fake-cloudflare
+bin=target/static/dyncfdns-amd64
+fake=target/release/examples/fake-cloudflare
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+median() {
+    sort -n | awk '{v[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+}
+kb() { awk -v b="$1" 'BEGIN {printf "%.2f MB", b/1e6}'; }
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 |"); }
+
+start_fake() {
+    "$fake" serve "$port" --zone example.com --zone example.org \
+        --record a.example.com:A:93.184.216.34 --record b.example.com:A:93.184.216.34 \
+        --record c.example.org:A:93.184.216.34 --ip 8.8.4.4 >/dev/null &
+    fake_pid=$!
+    pids+=("$fake_pid")
+    for _ in $(seq 1 100); do "$fake" calls "$port" >/dev/null 2>&1 && return; sleep 0.05; done
+    echo "the fake did not start" >&2; exit 1
+}
+stop_fake() { kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; }
+
+base_env=("HOST_LIST=a.example.com,b.example.com,c.example.org" CLOUDFLARE_API_TOKEN=fake-token-3f9c2a
+    "CLOUDFLARE_API_URL=http://127.0.0.1:$port/client/v4" "IP4_PROVIDER=url:http://127.0.0.1:$port/ip")
+
+# --- sizes ------------------------------------------------------------------------------------
+for arch in amd64 arm64; do
+    f=target/static/dyncfdns-$arch
+    row "binary size, $arch (static musl, stripped)" "$(kb "$(stat -c %s "$f")") ($(stat -c %s "$f") B)" \
+        "$([ $arch = amd64 ] && echo '<= 1.6 MB')" "$([ $arch = amd64 ] && echo 'nearest Rust peer 2.53 MB')"
+    row "binary size, $arch, gzip -9" "$(kb "$(gzip -9 -c "$f" | wc -c)")" "" ""
+done
+if [ "$(id -u)" = 0 ] && command -v buildah >/dev/null && command -v podman >/dev/null; then
+    printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n' >"$work/c.conf"
+    CONTAINERS_CONF=$work/c.conf buildah --storage-driver vfs bud --quiet --format docker -f Dockerfile.scratch \
+        --ignorefile Dockerfile.scratch.dockerignore -t localhost/dyncfdns:bench . >/dev/null
+    isize=$(CONTAINERS_CONF=$work/c.conf podman --storage-driver vfs image inspect localhost/dyncfdns:bench --format '{{.Size}}')
+    CONTAINERS_CONF=$work/c.conf podman --storage-driver vfs rmi -f localhost/dyncfdns:bench >/dev/null 2>&1 || true
+    row "scratch image size" "$(kb "$isize")" "" ""
+fi
+
+# --- peak RSS of one pass -----------------------------------------------------------------------
+plain=()
+for _ in $(seq 1 "$runs"); do
+    start_fake
+    /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 "$bin" once 2>/dev/null
+    plain+=("$(cat "$work/rss")")
+    stop_fake
+done
+row "peak RSS, \`once\` (plain HTTP fake, 3 hosts, 2 zones)" "$(printf '%s\n' "${plain[@]}" | median) KB" "" ""
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+openssl s_server -quiet -www -accept "$tls_port" -cert "$work/cert.pem" -key "$work/key.pem" >/dev/null 2>&1 &
+pids+=("$!")
+sleep 0.5
+tls=()
+start_fake
+for _ in $(seq 1 "$runs"); do
+    /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 \
+        "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" "$bin" once 2>"$work/tls.log" || true
+    grep -qi "certificate" "$work/tls.log" || { echo "the TLS handshake did not reach verification:" >&2; cat "$work/tls.log" >&2; exit 1; }
+    tls+=("$(cat "$work/rss")")
+done
+stop_fake
+row "peak RSS, \`once\` with a TLS handshake (untrusted local cert)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"
+
+# --- the service ------------------------------------------------------------------------------
+start_daemon() { # interval, log file
+    env -i "${base_env[@]}" API_PORT="$api" API_BIND=127.0.0.1 API_TOKEN=bench UPDATE_INTERVAL="$1" "$bin" 2>"$2" &
+    daemon_pid=$!
+    pids+=("$daemon_pid")
+}
+stop_daemon() { kill "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; }
+wait_passes() { # count, log file
+    for _ in $(seq 1 600); do [ "$(grep -c 'pass ok' "$2")" -ge "$1" ] && return; sleep 0.1; done
+    echo "the service did not finish $1 passes:" >&2; cat "$2" >&2; exit 1
+}
+cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+
+idle_rss=(); cpu=()
+for _ in $(seq 1 "$daemon_runs"); do
+    start_fake
+    start_daemon 1 "$work/d.log"
+    wait_passes 1 "$work/d.log"
+    c1=$(cpu_ns "$daemon_pid")
+    wait_passes 11 "$work/d.log"
+    c2=$(cpu_ns "$daemon_pid")
+    idle_rss+=("$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status")")
+    cpu+=("$(( (c2 - c1) / 10 / 1000 ))")
+    stop_daemon; stop_fake
+done
+row "RSS of the idle service after 10 passes" "$(printf '%s\n' "${idle_rss[@]}" | median) KB" "<= 1.2 MB" "peer 2.4 MB"
+row "CPU time per steady-state pass" "$(printf '%s\n' "${cpu[@]}" | median) µs" "" "Python seed 20-29 ms"
+
+start_fake
+start_daemon 3600 "$work/d.log"
+wait_passes 1 "$work/d.log"
+sleep 1
+v1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$daemon_pid/status")
+sleep "$idle_secs"
+v2=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$daemon_pid/status")
+row "voluntary context switches in ${idle_secs} idle seconds" "$((v2 - v1))" "0 (no wake-ups)" ""
+
+# --- Cloudflare calls ---------------------------------------------------------------------------
+stop_daemon; stop_fake
+start_fake
+start_daemon 1 "$work/d.log"
+wait_passes 2 "$work/d.log"
+first=$(grep 'pass ok' "$work/d.log" | sed -n 1p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
+steady=$(grep 'pass ok' "$work/d.log" | sed -n 2p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
+w1=$("$fake" writes "$port")
+"$fake" set-ip "$port" 8.8.8.8
+for _ in $(seq 1 100); do grep -q -- '-> 8.8.8.8' "$work/d.log" && grep -q 'pass ok: IPv4 8.8.8.8' "$work/d.log" && break; sleep 0.1; done
+change=$(grep 'pass ok: IPv4 8.8.8.8' "$work/d.log" | head -1 | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
+writes=$(( $("$fake" writes "$port") - w1 ))
+stop_daemon; stop_fake
+row "Cloudflare calls, first pass (3 hosts, 2 zones)" "$first" "" ""
+row "Cloudflare calls, steady-state pass" "$steady" "0" "peer: 6 per cycle for 2 hosts; Python seed 5 on change"
+row "Cloudflare calls on an address change (2 zones)" "$change ($writes writes)" "<= 1 write per zone" ""
+
+# --- the status API ---------------------------------------------------------------------------
+start_fake
+start_daemon 3600 "$work/d.log"
+wait_passes 1 "$work/d.log"
+wrk_run() { # prints "rps p99_ms"
+    wrk -t2 -c50 -d"${wrk_secs}s" --latency "http://127.0.0.1:$api/health" >"$work/wrk.txt"
+    local rps p99
+    rps=$(awk '/^Requests\/sec:/ {printf "%d", $2}' "$work/wrk.txt")
+    p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$work/wrk.txt")
+    grep -q "Non-2xx" "$work/wrk.txt" && { echo "wrk saw errors:" >&2; cat "$work/wrk.txt" >&2; exit 1; }
+    echo "$rps $p99"
+}
+rps=(); p99=()
+for _ in $(seq 1 "$daemon_runs"); do read -r r p < <(wrk_run); rps+=("$r"); p99+=("$p"); done
+row "\`/health\` requests/s, keep-alive, 50 connections (wrk)" "$(printf '%s\n' "${rps[@]}" | median)" ">= 20000" ""
+row "\`/health\` p99 latency, same" "$(printf '%s\n' "${p99[@]}" | median) ms" "" ""
+"$fake" hold "$api" 500 $(( (wrk_secs + 2) * daemon_runs + 5 )) >"$work/hold.txt" &
+pids+=("$!")
+for _ in $(seq 1 100); do grep -q holding "$work/hold.txt" && break; sleep 0.1; done
+rps=(); p99=()
+for _ in $(seq 1 "$daemon_runs"); do read -r r p < <(wrk_run); rps+=("$r"); p99+=("$p"); done
+row "\`/health\` requests/s with 500 idle connections held" "$(printf '%s\n' "${rps[@]}" | median)" ">= 20000" ""
+row "\`/health\` p99 latency, same" "$(printf '%s\n' "${p99[@]}" | median) ms" "" ""
+row "RSS with 500 idle connections held" "$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status") KB" "" ""
+stop_daemon; stop_fake
+
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+echo
+echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu_model), $(free -g | awk '/^Mem:/ {print $2}') GB, Linux $(uname -r);"
+echo "medians of $runs runs (service measures: $daemon_runs runs; wrk ${wrk_secs} s each)."
+echo
+echo "| measure | dyncfdns | target | for scale |"
+echo "|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
