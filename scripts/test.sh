@@ -6,13 +6,15 @@
 #   files    compose/Kubernetes/homepage YAML parse; the systemd unit verifies
 #   static   static musl binaries for x86_64 and aarch64 (under qemu), each running a pass
 #   image    the scratch image built with buildah and run with podman (root only)
+#   fuzz     the cargo-fuzz targets build and each runs briefly on its committed corpus
+#   soak     a short soak: 30 passes at 1 s with the address flipping and wrk on /health
 # A stage whose tools are missing is skipped with a note, or fails under CI=true.
 # `scripts/test.sh cargo schema` runs only those stages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(cargo schema scripts files static image)
+[ ${#stages[@]} -gt 0 ] || stages=(cargo schema scripts files static image fuzz soak)
 skip() {
     if [ "${CI:-}" = true ]; then echo "scripts/test.sh: cannot run stage $stage: $1" >&2; exit 1; fi
     echo "== skipped stage $stage: $1"
@@ -76,6 +78,32 @@ stage_image() {
     else
         skip "needs root and buildah, podman, runc (apt-get install buildah podman runc)"
     fi
+}
+
+stage_fuzz() {
+    if ! have cargo-fuzz; then skip "needs cargo-fuzz (cargo install cargo-fuzz)"; return; fi
+    # Sanitizer flags need nightly; with only stable, RUSTC_BOOTSTRAP lets stable accept them.
+    local toolchain=()
+    if rustup toolchain list | grep -q '^nightly'; then toolchain=(+nightly); else export RUSTC_BOOTSTRAP=1; fi
+    cargo "${toolchain[@]}" fuzz build --fuzz-dir tests/fuzz
+    local target log
+    log=$(mktemp)
+    for target in http_request cloudflare_json detector_answer config; do
+        if ! cargo "${toolchain[@]}" fuzz run --fuzz-dir tests/fuzz "$target" -- \
+            -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=1024 >"$log" 2>&1; then
+            tail -40 "$log"; echo "fuzz target $target failed"; exit 1
+        fi
+        echo "$target: $(grep '^Done' "$log")"
+    done
+    rm -f "$log"
+    # Runs add files to the corpus; keep the committed one as it is.
+    git checkout -- tests/fuzz/corpus
+    git clean -fdq tests/fuzz/corpus
+    echo "fuzz: 4 passed, 0 failed"
+}
+
+stage_soak() {
+    if have wrk; then scripts/soak.sh "${SOAK_PASSES:-30}"; else skip "needs wrk (apt-get install wrk)"; fi
 }
 
 for stage in "${stages[@]}"; do
