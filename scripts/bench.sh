@@ -73,7 +73,7 @@ plain=()
 for _ in $(seq 1 "$runs"); do
     start_fake
     /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 "$bin" once 2>/dev/null
-    plain+=("$(cat "$work/rss")")
+    plain+=("$(tail -n1 "$work/rss")")
     stop_fake
 done
 row "peak RSS, \`once\` (plain HTTP fake, 3 hosts, 2 zones)" "$(printf '%s\n' "${plain[@]}" | median) KB" "" ""
@@ -89,7 +89,7 @@ for _ in $(seq 1 "$runs"); do
     /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 \
         "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" "$bin" once 2>"$work/tls.log" || true
     grep -qi "certificate" "$work/tls.log" || { echo "the TLS handshake did not reach verification:" >&2; cat "$work/tls.log" >&2; exit 1; }
-    tls+=("$(cat "$work/rss")")
+    tls+=("$(tail -n1 "$work/rss")")
 done
 stop_fake
 row "peak RSS, \`once\` with a TLS handshake (untrusted local cert)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"

@@ -17,4 +17,5 @@ pub mod reconcile;
 pub mod signals;
 pub mod status;
 pub mod sync;
+pub mod tls;
 pub mod transport;

@@ -44,9 +44,7 @@ Variables (see README.md for details):
 ";
 
 fn main() -> ExitCode {
-    // Both rustls providers are linked in; naming one first avoids rustls' panic and lets
-    // LTO drop the other.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    dyncfdns::tls::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None => run_service(),
