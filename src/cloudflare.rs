@@ -1,7 +1,7 @@
 //! The Cloudflare API v4 client: zones, DNS records, batch writes, and errors with a fix.
 
 use crate::config::Auth;
-use crate::transport::{Method, Request, Transport};
+use crate::transport::{percent_encode as encode, Method, Request, Transport};
 use miniserde::json::{Number, Object, Value};
 use miniserde::Deserialize;
 use std::fmt;
@@ -167,6 +167,8 @@ pub struct Client<'a> {
     transport: &'a mut dyn Transport,
     /// Requests sent, for the pass summary.
     pub calls: u32,
+    /// Each request's method and HTTP status (0: no answer), for the metrics.
+    pub log: Vec<(Method, u16)>,
 }
 
 impl<'a> Client<'a> {
@@ -182,6 +184,7 @@ impl<'a> Client<'a> {
             timeout_secs,
             transport,
             calls: 0,
+            log: Vec::new(),
         }
     }
 
@@ -227,15 +230,36 @@ impl<'a> Client<'a> {
             .and_then(|e| required(e.result))
     }
 
+    pub fn delete(&mut self, zone_id: &str, record_id: &str) -> Result<(), CfError> {
+        let path = format!(
+            "/zones/{}/dns_records/{}",
+            encode(zone_id),
+            encode(record_id)
+        );
+        self.call::<Value>(Method::Delete, &path, None).map(|_| ())
+    }
+
     /// One transaction for all of a zone's changes; returns the patched and created records.
     pub fn batch(
         &mut self,
         zone_id: &str,
+        deletes: &[String],
         patches: &[Patch],
         posts: &[NewRecord],
     ) -> Result<(Vec<Record>, Vec<Record>), CfError> {
         let path = format!("/zones/{}/dns_records/batch", encode(zone_id));
         let mut body = Object::new();
+        if !deletes.is_empty() {
+            let items = deletes
+                .iter()
+                .map(|id| {
+                    let mut o = Object::new();
+                    o.insert("id".to_string(), Value::String(id.clone()));
+                    Value::Object(o)
+                })
+                .collect();
+            body.insert("deletes".to_string(), Value::Array(items));
+        }
         if !patches.is_empty() {
             let items = patches.iter().map(|p| patch_body(p, true)).collect();
             body.insert("patches".to_string(), Value::Array(items));
@@ -267,17 +291,17 @@ impl<'a> Client<'a> {
     ) -> Result<Envelope<T>, CfError> {
         self.calls += 1;
         crate::debug!("Cloudflare {method:?} {path}");
-        let response = self
-            .transport
-            .send(Request {
-                method,
-                url: format!("{}{}", self.base, path),
-                headers: auth_headers(self.auth),
-                body,
-                timeout_secs: self.timeout_secs,
-                max_body: MAX_BODY,
-            })
-            .map_err(CfError::Transport)?;
+        let response = self.transport.send(Request {
+            method,
+            url: format!("{}{}", self.base, path),
+            headers: auth_headers(self.auth),
+            body,
+            timeout_secs: self.timeout_secs,
+            max_body: MAX_BODY,
+        });
+        self.log
+            .push((method, response.as_ref().map_or(0, |r| r.status)));
+        let response = response.map_err(CfError::Transport)?;
         let text = String::from_utf8_lossy(&response.body);
         let retry_after = response
             .header("retry-after")
@@ -392,19 +416,6 @@ fn post_body(r: &NewRecord) -> Value {
         o.insert("comment".to_string(), Value::String(comment.clone()));
     }
     Value::Object(o)
-}
-
-/// Percent-encodes a query or path value (RFC 3986 unreserved characters pass).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

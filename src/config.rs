@@ -109,6 +109,14 @@ pub struct Config {
     pub api_bind: IpAddr,
     pub api_token: Option<Secret>,
     pub config_file: PathBuf,
+    /// Receives a JSON POST when records change, a pass fails, or passes recover.
+    pub notify_url: Option<Secret>,
+    /// A healthchecks.io ping URL.
+    pub healthchecks: Option<Secret>,
+    /// An Uptime Kuma push URL.
+    pub uptime_kuma: Option<Secret>,
+    pub metrics_public: bool,
+    pub delete_on_stop: bool,
     /// Things worth a warning that do not stop the program.
     pub warnings: Vec<String>,
 }
@@ -188,6 +196,11 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     let api_port = r.api_port();
     let api_bind = r.api_bind();
     let api_token = r.secret("API_TOKEN");
+    let notify_url = r.url_secret("NOTIFY_URL");
+    let healthchecks = r.url_secret("HEALTHCHECKS");
+    let uptime_kuma = r.url_secret("UPTIMEKUMA");
+    let metrics_public = r.boolean("METRICS_PUBLIC", false);
+    let delete_on_stop = r.boolean("DELETE_ON_STOP", false);
     let config_file = PathBuf::from(
         r.text("CONFIG_FILE")
             .unwrap_or_else(|| "./config/.config.json".to_string()),
@@ -217,6 +230,11 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         api_bind,
         api_token,
         config_file,
+        notify_url,
+        healthchecks,
+        uptime_kuma,
+        metrics_public,
+        delete_on_stop,
         warnings,
     });
     match config {
@@ -284,6 +302,22 @@ impl<'a> Reader<'a> {
                     .push(format!("{file_var}: cannot read {path}: {e}"));
                 None
             }
+        }
+    }
+
+    /// A URL that may carry a secret (a webhook or ping key): checked, never echoed.
+    fn url_secret(&mut self, name: &str) -> Option<Secret> {
+        let url = self.secret(name)?;
+        let u = url.expose();
+        if (u.starts_with("https://") || u.starts_with("http://"))
+            && !u.contains(char::is_whitespace)
+        {
+            Some(url)
+        } else {
+            self.problems.push(format!(
+                "{name}: expected an http:// or https:// URL (the value is not shown: it may hold a key)"
+            ));
+            None
         }
     }
 
@@ -817,6 +851,26 @@ mod tests {
             ("DETECTION_TIMEOUT", "soon"),
         ]));
         assert_eq!(p.len(), 4, "{p:#?}");
+    }
+
+    #[test]
+    fn hook_urls_are_checked_without_echoing_them() {
+        let c = parse_map(&with(&[
+            ("NOTIFY_URL", "https://hooks.example.com/abc"),
+            ("DELETE_ON_STOP", "yes"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.notify_url.unwrap().expose(),
+            "https://hooks.example.com/abc"
+        );
+        assert!(c.delete_on_stop && !c.metrics_public);
+        let p = problems(&with(&[
+            ("HEALTHCHECKS", "hc-ping.com/secret-uuid"),
+            ("UPTIMEKUMA", "ftp://x/secret-push"),
+        ]));
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|m| !m.contains("secret")), "{p:?}");
     }
 
     #[test]

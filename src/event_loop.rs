@@ -3,7 +3,9 @@
 
 use crate::clock;
 use crate::config::{Config, Secret};
+use crate::heartbeat::Heartbeats;
 use crate::listener::{Api, Listener};
+use crate::notify::{self, Notifier};
 use crate::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
@@ -17,6 +19,7 @@ const FIRST_RETRY: u64 = 15;
 struct Answers<'a> {
     status: &'a Status,
     token: &'a str,
+    metrics_public: bool,
 }
 
 impl Api for Answers<'_> {
@@ -26,13 +29,17 @@ impl Api for Answers<'_> {
     fn widget(&self) -> String {
         self.status.widget_json(Instant::now())
     }
+    fn metrics(&self) -> String {
+        self.status.metrics_text()
+    }
+    fn metrics_public(&self) -> bool {
+        self.metrics_public
+    }
     fn token(&self) -> &str {
         self.token
     }
 }
 
-/// The pass's transport: answers the status API before each call, and refuses new calls
-/// once a signal asked us to stop.
 struct Serving<'a> {
     listener: Option<&'a mut Listener>,
     answers: Answers<'a>,
@@ -54,12 +61,12 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
     let signal_fd =
         signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     raise_fd_limit();
-    let mut listener = match cfg.api_port {
+    let listener = match cfg.api_port {
         Some(port) => {
             let addr = SocketAddr::new(cfg.api_bind, port);
             let l = Listener::bind(addr)
                 .map_err(|e| format!("cannot listen on {addr} (API_PORT/API_BIND): {e}"))?;
-            crate::info!("status API on http://{addr} (/health, /widget)");
+            crate::info!("status API on http://{addr} (/, /health, /widget, /metrics)");
             Some(l)
         }
         None => {
@@ -67,94 +74,164 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
             None
         }
     };
-    let token = token.map(|t| t.expose().to_string()).unwrap_or_default();
-    let mut status = Status::new(cfg, Instant::now());
-    let mut cache = Cache::default();
-    let mut next_pass = Instant::now();
-    let mut failures = 0u32;
     crate::info!(
         "dyncfdns {} keeping {} up to date every {} s",
         env!("CARGO_PKG_VERSION"),
         cfg.hosts.join(", "),
         cfg.update_interval
     );
+    let mut service = Service {
+        cfg,
+        listener,
+        status: Status::new(cfg, Instant::now()),
+        cache: Cache::default(),
+        token: token.map(|t| t.expose().to_string()).unwrap_or_default(),
+        notifier: cfg.notify_url.clone().map(Notifier::new),
+        heartbeats: Heartbeats::new(cfg),
+        next_pass: Instant::now(),
+        failures: 0,
+    };
     let mut fds: Vec<libc::pollfd> = Vec::new();
     while !signals::requested() {
-        let now = Instant::now();
-        if now >= next_pass {
-            let report = run_pass(cfg, &mut cache, listener.as_mut(), &status, &token);
-            if signals::requested() {
-                break;
-            }
-            let end = Instant::now();
-            status.record_pass(&report, clock::now_unix(), end);
-            failures = if report.ok() { 0 } else { failures + 1 };
-            next_pass = now + next_delay(failures, cfg.update_interval);
-            if let Some(wait) = report.retry_after {
-                next_pass = next_pass.max(end + Duration::from_secs(wait));
-            }
-            crate::debug!(
-                "next pass in {} s",
-                next_pass.saturating_duration_since(end).as_secs()
-            );
-            continue;
+        if Instant::now() >= service.next_pass {
+            service.pass();
+        } else {
+            service.wait(signal_fd, &mut fds)?;
         }
-        let deadline = listener
+    }
+    crate::info!("stopping on signal");
+    if cfg.delete_on_stop {
+        let n = sync::delete_managed(cfg, &mut service.cache, &mut Minreq);
+        crate::info!("DELETE_ON_STOP: deleted {n} records");
+    }
+    Ok(())
+}
+
+/// Everything the loop keeps between events.
+struct Service<'c> {
+    cfg: &'c Config,
+    listener: Option<Listener>,
+    status: Status,
+    cache: Cache,
+    token: String,
+    notifier: Option<Notifier>,
+    heartbeats: Heartbeats,
+    next_pass: Instant,
+    failures: u32,
+}
+
+/// The transport of a pass and of what follows it: it answers the status API before each
+/// call, and refuses new calls once a signal asked us to stop.
+fn serving<'a>(
+    listener: Option<&'a mut Listener>,
+    status: &'a Status,
+    token: &'a str,
+    metrics_public: bool,
+) -> Serving<'a> {
+    Serving {
+        listener,
+        answers: Answers {
+            status,
+            token,
+            metrics_public,
+        },
+    }
+}
+
+impl Service<'_> {
+    fn pass(&mut self) {
+        let start = Instant::now();
+        let cfg = self.cfg;
+        let previous_ok = self.status.last_ok;
+        let mut t = serving(
+            self.listener.as_mut(),
+            &self.status,
+            &self.token,
+            cfg.metrics_public,
+        );
+        self.heartbeats.start(&mut t);
+        let report = sync::run_pass(cfg, &mut self.cache, &mut t, clock::now_unix());
+        if signals::requested() {
+            return;
+        }
+        if report.ok() {
+            crate::info!("{}", report.summary());
+        } else {
+            crate::error!("{}", report.summary());
+        }
+        let end = Instant::now();
+        let unix = clock::now_unix();
+        self.status.record_pass(&report, unix, end);
+        self.failures = if report.ok() { 0 } else { self.failures + 1 };
+        self.next_pass = start + next_delay(self.failures, cfg.update_interval);
+        if let Some(wait) = report.retry_after {
+            self.next_pass = self.next_pass.max(end + Duration::from_secs(wait));
+        }
+        self.tell_others(&report, previous_ok, unix);
+    }
+
+    /// Notifications and heartbeats, after the pass, within the time left before the next.
+    fn tell_others(&mut self, report: &Report, previous_ok: Option<bool>, unix: u64) {
+        let budget = self
+            .next_pass
+            .saturating_duration_since(Instant::now())
+            .as_secs();
+        let mut t = serving(
+            self.listener.as_mut(),
+            &self.status,
+            &self.token,
+            self.cfg.metrics_public,
+        );
+        if let Some(n) = self.notifier.as_mut() {
+            if let Some(m) = notify::message(report, previous_ok, unix) {
+                n.push(m);
+            }
+            n.flush(&mut t, budget);
+        }
+        self.heartbeats.finish(report, &mut t, budget);
+    }
+
+    /// Sleeps in poll(2) until the next pass, a status API event or a signal.
+    fn wait(&mut self, signal_fd: i32, fds: &mut Vec<libc::pollfd>) -> Result<(), String> {
+        let now = Instant::now();
+        let deadline = self
+            .listener
             .as_ref()
             .and_then(|l| l.next_deadline())
-            .map_or(next_pass, |d| d.min(next_pass));
+            .map_or(self.next_pass, |d| d.min(self.next_pass));
         fds.clear();
         fds.push(libc::pollfd {
             fd: signal_fd,
             events: libc::POLLIN,
             revents: 0,
         });
-        if let Some(l) = &listener {
-            l.pollfds(&mut fds);
+        if let Some(l) = &self.listener {
+            l.pollfds(fds);
         }
         let timeout = timeout_ms(deadline.saturating_duration_since(now));
         // SAFETY: fds is a valid array of pollfd of the given length.
         let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
         if n < 0 {
             let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(format!("poll failed: {e}"));
-            }
-            continue;
+            return match e.kind() {
+                std::io::ErrorKind::Interrupted => Ok(()),
+                _ => Err(format!("poll failed: {e}")),
+            };
         }
         if fds[0].revents != 0 {
             signals::drain(signal_fd);
         }
-        if let Some(l) = listener.as_mut() {
-            let answers = Answers {
-                status: &status,
-                token: &token,
-            };
-            l.handle(&fds[1..], &answers, Instant::now());
+        let mut t = serving(
+            self.listener.as_mut(),
+            &self.status,
+            &self.token,
+            self.cfg.metrics_public,
+        );
+        if let Some(l) = t.listener.as_deref_mut() {
+            l.handle(&fds[1..], &t.answers, Instant::now());
         }
+        Ok(())
     }
-    crate::info!("stopping on signal");
-    Ok(())
-}
-
-fn run_pass(
-    cfg: &Config,
-    cache: &mut Cache,
-    listener: Option<&mut Listener>,
-    status: &Status,
-    token: &str,
-) -> Report {
-    let mut transport = Serving {
-        listener,
-        answers: Answers { status, token },
-    };
-    let report = sync::run_pass(cfg, cache, &mut transport, clock::now_unix());
-    if report.ok() {
-        crate::info!("{}", report.summary());
-    } else {
-        crate::error!("{}", report.summary());
-    }
-    report
 }
 
 /// Up to 1000 status API connections need more descriptors than a common soft limit of 1024

@@ -9,10 +9,15 @@ pub mod config;
 pub mod detect;
 pub mod event_loop;
 pub mod healthcheck;
+pub mod heartbeat;
+pub mod json;
 pub mod listener;
 #[macro_use]
 pub mod log;
+pub mod metrics;
 pub mod netif;
+pub mod notify;
+pub mod page;
 pub mod reconcile;
 pub mod signals;
 pub mod status;

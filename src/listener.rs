@@ -21,6 +21,9 @@ const BUSY: &[u8] =
 pub trait Api {
     fn health(&self) -> (u16, String);
     fn widget(&self) -> String;
+    fn metrics(&self) -> String;
+    /// `METRICS_PUBLIC=true`: /metrics without the token.
+    fn metrics_public(&self) -> bool;
     fn token(&self) -> &str;
 }
 
@@ -47,8 +50,9 @@ fn error(status: u16, message: &str) -> Reply {
 pub fn route(method: &str, path: &str, authorization: Option<&[u8]>, api: &dyn Api) -> Reply {
     let path = path.split('?').next().unwrap_or(path);
     let needs_token = match path {
-        "/health" => false,
+        "/" | "/health" => false,
         "/widget" => true,
+        "/metrics" => !api.metrics_public(),
         _ => return error(404, "not found"),
     };
     if method != "GET" && method != "HEAD" {
@@ -62,10 +66,19 @@ pub fn route(method: &str, path: &str, authorization: Option<&[u8]>, api: &dyn A
         }
     }
     match path {
+        "/" => crate::page::reply(),
         "/health" => {
             let (status, body) = api.health();
             json(status, body)
         }
+        "/metrics" => Reply {
+            status: 200,
+            headers: vec![(
+                "Content-Type",
+                "text/plain; version=0.0.4; charset=utf-8".to_string(),
+            )],
+            body: api.metrics(),
+        },
         _ => json(200, api.widget()),
     }
 }
@@ -442,6 +455,12 @@ mod tests {
         fn widget(&self) -> String {
             r#"{"status":"active"}"#.to_string()
         }
+        fn metrics(&self) -> String {
+            "dyncfdns_passes_total{result=\"ok\"} 1\n".to_string()
+        }
+        fn metrics_public(&self) -> bool {
+            false
+        }
         fn token(&self) -> &str {
             "s3cret"
         }
@@ -459,6 +478,17 @@ mod tests {
         let r = route("POST", "/health", None, &Fixed);
         assert_eq!(r.status, 405);
         assert!(r.headers.contains(&("Allow", "GET, HEAD".to_string())));
+    }
+
+    #[test]
+    fn page_is_public_and_metrics_need_the_token() {
+        let page = route("GET", "/", None, &Fixed);
+        assert_eq!(page.status, 200);
+        assert!(page.body.starts_with("<!doctype html>"));
+        assert!(!page.body.contains("s3cret"));
+        assert_eq!(status("GET", "/metrics", None), 401);
+        let m = route("GET", "/metrics", Some(b"Bearer s3cret"), &Fixed);
+        assert!(m.headers[0].1.starts_with("text/plain; version=0.0.4"));
     }
 
     #[test]

@@ -92,6 +92,14 @@ pub fn decide(
     Decision { action, warnings }
 }
 
+/// The record dyncfdns manages for a name and type: the oldest of them.
+pub fn managed<'a>(host: &str, rtype: &str, records: &'a [Record]) -> Option<&'a Record> {
+    records
+        .iter()
+        .filter(|r| r.rtype == rtype && r.name.eq_ignore_ascii_case(host))
+        .min_by(|a, b| (&a.created_on, &a.id).cmp(&(&b.created_on, &b.id)))
+}
+
 /// Compares as addresses, so `2a00:0::1` and `2a00::1` are the same content.
 fn holds(record: &Record, want: IpAddr) -> bool {
     record.content.parse::<IpAddr>().ok() == Some(want)

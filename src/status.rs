@@ -1,7 +1,8 @@
 //! What the status API reports: the outcome of the passes so far. Pure state and JSON.
 
-use crate::clock::rfc3339;
 use crate::config::{Config, Family};
+use crate::json::{text, time, Fields};
+use crate::metrics::Metrics;
 use crate::sync::{Report, State};
 use miniserde::json::{Number, Value};
 use std::net::IpAddr;
@@ -25,10 +26,12 @@ pub struct Status {
     last_check: Option<u64>,
     last_check_at: Option<Instant>,
     last_update: Option<u64>,
-    last_ok: Option<bool>,
     ipv4: Option<IpAddr>,
     ipv6: Option<IpAddr>,
     pub records: Vec<RecordStatus>,
+    metrics: Metrics,
+    /// Whether the last pass succeeded; `None` before the first.
+    pub last_ok: Option<bool>,
 }
 
 impl Status {
@@ -62,6 +65,7 @@ impl Status {
             ipv4: None,
             ipv6: None,
             records,
+            metrics: Metrics::default(),
         }
     }
 
@@ -69,6 +73,7 @@ impl Status {
         self.last_check = Some(unix);
         self.last_check_at = Some(now);
         self.last_ok = Some(report.ok());
+        self.metrics.record(report, unix);
         self.ipv4 = report.ipv4.or(self.ipv4);
         self.ipv6 = report.ipv6.or(self.ipv6);
         for outcome in &report.outcomes {
@@ -88,6 +93,10 @@ impl Status {
                 self.last_update = Some(unix);
             }
         }
+    }
+
+    pub fn metrics_text(&self) -> String {
+        self.metrics.render(&self.records)
     }
 
     /// Liveness: a pass finished recently, or the service is still young.
@@ -143,47 +152,11 @@ impl Status {
     }
 }
 
-/// A JSON object written in the order its fields are put (miniserde's objects sort keys).
-#[derive(Default)]
-struct Fields(String);
-
-impl Fields {
-    fn put(self, key: &str, value: Value) -> Fields {
-        let value = miniserde::json::to_string(&value);
-        self.raw(key, &value)
-    }
-
-    fn raw(mut self, key: &str, json: &str) -> Fields {
-        self.0.push(if self.0.is_empty() { '{' } else { ',' });
-        self.0
-            .push_str(&miniserde::json::to_string(&key.to_string()));
-        self.0.push(':');
-        self.0.push_str(json);
-        self
-    }
-
-    fn end(mut self) -> String {
-        if self.0.is_empty() {
-            self.0.push('{');
-        }
-        self.0.push('}');
-        self.0
-    }
-}
-
 /// Beyond the interval, the time a slow pass may take before /health gives up on it:
 /// the seed's 15 s plus every detection and a few Cloudflare calls timing out.
 fn health_grace(cfg: &Config) -> u64 {
     let providers = (cfg.ip4_providers.len() + cfg.ip6_providers.len()) as u64;
     15 + providers * cfg.detection_timeout + 4 * cfg.update_timeout
-}
-
-fn text(s: &str) -> Value {
-    Value::String(s.to_string())
-}
-
-fn time(t: Option<u64>) -> Value {
-    t.map_or(Value::Null, |t| text(&rfc3339(t)))
 }
 
 fn ip(a: Option<IpAddr>) -> Value {
@@ -218,6 +191,7 @@ mod tests {
                 host: "a.example.com".into(),
                 family: Family::V4,
                 content: Some("8.8.8.8".into()),
+                previous: None,
                 state: if ok {
                     State::Updated
                 } else {

@@ -5,9 +5,10 @@ use crate::cloudflare::{CfError, Client, NewRecord, Patch, Record, Zone};
 use crate::config::{Config, Family};
 use crate::detect::{self, Detected};
 use crate::reconcile::{self, Action, CreatePolicy};
-use crate::transport::Transport;
+use crate::transport::{Method, Transport};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::time::Instant;
 
 /// What is known between passes. Cloudflare is only asked again when this runs out.
 #[derive(Default)]
@@ -70,7 +71,18 @@ pub struct Outcome {
     pub family: Family,
     /// What the record holds after the pass, where known.
     pub content: Option<String>,
+    /// What an updated record held before.
+    pub previous: Option<String>,
     pub state: State,
+}
+
+/// How a family's address was found, for the metrics.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    pub family: Family,
+    /// The provider that answered; `None` when none did.
+    pub provider: Option<String>,
+    pub seconds: f64,
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +93,9 @@ pub struct Report {
     /// Problems that are not about one record (detection, zones).
     pub errors: Vec<String>,
     pub calls: u32,
+    /// Each Cloudflare request's method and HTTP status (0: no answer).
+    pub cloudflare_log: Vec<(Method, u16)>,
+    pub detections: Vec<Detection>,
     /// Set when Cloudflare asked us to slow down.
     pub retry_after: Option<u64>,
     pub dry_run: bool,
@@ -148,7 +163,14 @@ pub fn run_pass(
         if providers.is_empty() {
             continue;
         }
-        match detect::detect(family, providers, cfg.detection_timeout, transport) {
+        let started = Instant::now();
+        let found = detect::detect(family, providers, cfg.detection_timeout, transport);
+        report.detections.push(Detection {
+            family,
+            provider: found.as_ref().ok().map(|d| d.provider.clone()),
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        match found {
             Ok(Detected { ip, .. }) => {
                 match family {
                     Family::V4 => report.ipv4 = Some(ip),
@@ -181,6 +203,7 @@ pub fn run_pass(
     };
     pass.sync(wants);
     report.calls = client.calls;
+    report.cloudflare_log = client.log;
     report
 }
 
@@ -241,8 +264,22 @@ impl Pass<'_, '_> {
             host: want.host.clone(),
             family: want.family,
             content,
+            previous: None,
             state,
         });
+    }
+
+    /// A record this pass wrote: it now holds the wanted address.
+    fn push_written(&mut self, want: &Want, action: &Action) {
+        crate::info!("{}", past(action));
+        let (state, previous) = match action {
+            Action::Update { old, .. } => (State::Updated, Some(old.clone())),
+            _ => (State::Created, None),
+        };
+        self.push(want, Some(want.ip.to_string()), state);
+        if let Some(last) = self.report.outcomes.last_mut() {
+            last.previous = previous;
+        }
     }
 
     fn fail_all(&mut self, wants: Vec<Want>, msg: &str, cause: &CfError) {
@@ -500,14 +537,9 @@ impl Pass<'_, '_> {
                 _ => None,
             })
             .collect();
-        let (patched, posted) = self.client.batch(&zone.id, &patches, &posts)?;
+        let (patched, posted) = self.client.batch(&zone.id, &[], &patches, &posts)?;
         for (want, action) in writes {
-            crate::info!("{}", past(action));
-            let state = match action {
-                Action::Create(_) => State::Created,
-                _ => State::Updated,
-            };
-            self.push(want, Some(want.ip.to_string()), state);
+            self.push_written(want, action);
         }
         for record in patched.into_iter().chain(posted) {
             self.remember(zone, record);
@@ -516,18 +548,17 @@ impl Pass<'_, '_> {
     }
 
     fn write_one(&mut self, zone: &Zone, want: &Want, action: Action) -> Result<(), CfError> {
-        let (record, state) = match &action {
-            Action::Update { patch, .. } => (self.client.patch(&zone.id, patch)?, State::Updated),
+        let record = match &action {
+            Action::Update { patch, .. } => self.client.patch(&zone.id, patch)?,
             Action::Create(new) => match self.client.create(&zone.id, new) {
-                Ok(r) => (r, State::Created),
+                Ok(r) => r,
                 Err(e) if e.is_already_exists() => return self.adopt_existing(zone, want),
                 Err(e) => return Err(e),
             },
             _ => return Ok(()),
         };
-        crate::info!("{}", past(&action));
         self.remember(zone, record);
-        self.push(want, Some(want.ip.to_string()), state);
+        self.push_written(want, &action);
         Ok(())
     }
 
@@ -572,6 +603,53 @@ impl Pass<'_, '_> {
             None => fetched.records.push(record),
         }
     }
+}
+
+/// For DELETE_ON_STOP: deletes the records this process manages (for each host and type, the
+/// one it kept), and nothing else. Only records it has read are known; one batch per zone, or
+/// one call each if the batch is refused. Returns how many were deleted.
+pub fn delete_managed(cfg: &Config, cache: &mut Cache, transport: &mut dyn Transport) -> usize {
+    let mut client = Client::new(&cfg.api_url, &cfg.auth, cfg.update_timeout, transport);
+    let mut deleted = 0;
+    for (zone_id, fetched) in &cache.records {
+        let mut doomed: Vec<&Record> = Vec::new();
+        for host in &cfg.hosts {
+            let in_zone =
+                matches!(cache.zones.get(host), Some(ZoneEntry::Found(z)) if &z.id == zone_id);
+            for family in [Family::V4, Family::V6] {
+                if in_zone && !cfg.providers(family).is_empty() {
+                    doomed.extend(reconcile::managed(
+                        host,
+                        family.record_type(),
+                        &fetched.records,
+                    ));
+                }
+            }
+        }
+        let ids: Vec<String> = doomed.iter().map(|r| r.id.clone()).collect();
+        let batched = ids.len() >= 2 && client.batch(zone_id, &ids, &[], &[]).is_ok();
+        for r in &doomed {
+            let result = if batched {
+                Ok(())
+            } else {
+                client.delete(zone_id, &r.id)
+            };
+            match result {
+                Ok(()) => {
+                    crate::info!(
+                        "deleted {} {} {} (DELETE_ON_STOP)",
+                        r.name,
+                        r.rtype,
+                        r.content
+                    );
+                    deleted += 1;
+                }
+                Err(e) => crate::error!("cannot delete {} {}: {e}", r.name, r.rtype),
+            }
+        }
+    }
+    cache.records.clear();
+    deleted
 }
 
 fn describe(action: &Action) -> String {

@@ -10,6 +10,18 @@ pub enum Method {
     Get,
     Post,
     Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -53,6 +65,7 @@ impl Transport for Minreq {
             Method::Get => minreq::Method::Get,
             Method::Post => minreq::Method::Post,
             Method::Patch => minreq::Method::Patch,
+            Method::Delete => minreq::Method::Delete,
         };
         let mut req = minreq::Request::new(method, request.url.as_str())
             .with_timeout(request.timeout_secs)
@@ -109,5 +122,44 @@ fn describe(e: minreq::Error) -> String {
         }
         minreq::Error::IoError(io) => io.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// Percent-encodes a query or path value (RFC 3986 unreserved characters pass).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A URL fit for logs: scheme and host only, since paths and queries of webhooks and
+/// heartbeat URLs are secrets.
+pub fn redacted(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    format!("{scheme}://{host}/…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_only_scheme_and_host() {
+        assert_eq!(
+            redacted("https://hc-ping.com/0f2a-uuid"),
+            "https://hc-ping.com/…"
+        );
+        assert_eq!(
+            redacted("http://user:pw@kuma.lan:3001/api/push/abc?status=up"),
+            "http://kuma.lan:3001/…"
+        );
     }
 }

@@ -1,0 +1,162 @@
+//! Prometheus metrics (text format 0.0.4): counters kept across passes, rendered on request.
+
+use crate::config::Family;
+use crate::status::RecordStatus;
+use crate::sync::Report;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(Default)]
+pub struct Metrics {
+    passes_ok: u64,
+    passes_failed: u64,
+    /// (method, HTTP status or 0) -> count.
+    requests: BTreeMap<(&'static str, u16), u64>,
+    /// family -> (provider that answered, seconds the detection took), from the last pass.
+    detections: BTreeMap<&'static str, (Option<String>, f64)>,
+    last_success: Option<u64>,
+}
+
+impl Metrics {
+    pub fn record(&mut self, report: &Report, unix: u64) {
+        if report.ok() {
+            self.passes_ok += 1;
+            self.last_success = Some(unix);
+        } else {
+            self.passes_failed += 1;
+        }
+        for (method, status) in &report.cloudflare_log {
+            *self.requests.entry((method.name(), *status)).or_default() += 1;
+        }
+        for d in &report.detections {
+            let label = match d.family {
+                Family::V4 => "ipv4",
+                Family::V6 => "ipv6",
+            };
+            let provider = d.provider.as_deref().map(provider_label);
+            self.detections.insert(label, (provider, d.seconds));
+        }
+    }
+
+    pub fn render(&self, records: &[RecordStatus]) -> String {
+        let mut out = String::with_capacity(2048);
+        header(
+            &mut out,
+            "passes_total",
+            "counter",
+            "Sync passes, by result.",
+        );
+        let _ = writeln!(
+            out,
+            "dyncfdns_passes_total{{result=\"ok\"}} {}",
+            self.passes_ok
+        );
+        let _ = writeln!(
+            out,
+            "dyncfdns_passes_total{{result=\"failed\"}} {}",
+            self.passes_failed
+        );
+        header(
+            &mut out,
+            "cloudflare_requests_total",
+            "counter",
+            "Cloudflare API requests, by method and HTTP status (0: no answer).",
+        );
+        for ((method, status), n) in &self.requests {
+            let _ = writeln!(
+                out,
+                "dyncfdns_cloudflare_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}"
+            );
+        }
+        header(
+            &mut out,
+            "detection_seconds",
+            "gauge",
+            "How long the last address detection took, by family.",
+        );
+        for (fam, (_, secs)) in &self.detections {
+            let _ = writeln!(
+                out,
+                "dyncfdns_detection_seconds{{family=\"{fam}\"}} {secs:.6}"
+            );
+        }
+        header(
+            &mut out,
+            "detection_provider",
+            "gauge",
+            "The provider that gave the last address, by family (1).",
+        );
+        for (fam, (provider, _)) in &self.detections {
+            if let Some(p) = provider {
+                let _ = writeln!(
+                    out,
+                    "dyncfdns_detection_provider{{family=\"{fam}\",provider=\"{}\"}} 1",
+                    escape(p)
+                );
+            }
+        }
+        header(
+            &mut out,
+            "last_success_timestamp_seconds",
+            "gauge",
+            "Unix time of the last pass that succeeded (0: none yet).",
+        );
+        let _ = writeln!(
+            out,
+            "dyncfdns_last_success_timestamp_seconds {}",
+            self.last_success.unwrap_or(0)
+        );
+        header(
+            &mut out,
+            "record_state",
+            "gauge",
+            "Each managed record's state after the last pass (1).",
+        );
+        for r in records {
+            let _ = writeln!(
+                out,
+                "dyncfdns_record_state{{name=\"{}\",type=\"{}\",state=\"{}\"}} 1",
+                escape(&r.name),
+                r.family.record_type(),
+                r.state
+            );
+        }
+        header(
+            &mut out,
+            "record_last_change_timestamp_seconds",
+            "gauge",
+            "Unix time dyncfdns last changed each record (0: never).",
+        );
+        for r in records {
+            let _ = writeln!(
+                out,
+                "dyncfdns_record_last_change_timestamp_seconds{{name=\"{}\",type=\"{}\"}} {}",
+                escape(&r.name),
+                r.family.record_type(),
+                r.last_change.unwrap_or(0)
+            );
+        }
+        out
+    }
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(
+        out,
+        "# HELP dyncfdns_{name} {help}\n# TYPE dyncfdns_{name} {kind}"
+    );
+}
+
+/// A `url:` provider's path may hold a key: name only its host.
+fn provider_label(p: &str) -> String {
+    match p.strip_prefix("url:") {
+        Some(url) => format!("url:{}", crate::transport::redacted(url)),
+        None => p.to_string(),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,182 @@
+//! Notifications: one JSON POST to NOTIFY_URL per pass that changed a record, failed after a
+//! good pass (or the first pass failed), or recovered. Bounded: a few tries per message and a
+//! few messages queued, each send within the time left before the next pass.
+
+use crate::config::Secret;
+use crate::json::{opt, text, time, Fields};
+use crate::sync::{Report, State};
+use crate::transport::{redacted, Method, Request, Transport};
+use std::collections::VecDeque;
+
+const MAX_QUEUED: usize = 8;
+const MAX_TRIES: u8 = 3;
+const TIMEOUT_SECS: u64 = 5;
+
+/// What a pass has to say, if anything: `{"event", "time", "error", "records": [{"event",
+/// "host", "type", "old", "new", "error", "time"}]}`. Pure.
+pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<String> {
+    let ok = report.ok();
+    let entry = |o: &crate::sync::Outcome, event: &str, error: Option<&str>| {
+        let new = o.content.as_deref().filter(|_| error.is_none());
+        Fields::default()
+            .put("event", text(event))
+            .put("host", text(&o.host))
+            .put("type", text(o.family.record_type()))
+            .put("old", opt(o.previous.as_deref()))
+            .put("new", opt(new))
+            .put("error", opt(error))
+            .put("time", time(Some(unix)))
+            .end()
+    };
+    let mut records: Vec<String> = report
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.state, State::Updated | State::Created))
+        .map(|o| entry(o, "updated", None))
+        .collect();
+    // A failure that goes on is announced once; recovery once; changes always.
+    let event = match (ok, previous_ok) {
+        (false, Some(false)) | (true, Some(true) | None) => None,
+        (false, _) => Some("failed"),
+        (true, Some(false)) => Some("recovered"),
+    };
+    let event = event.or((!records.is_empty()).then_some("updated"))?;
+    let mut error = None;
+    if event == "failed" {
+        for o in &report.outcomes {
+            let why = match &o.state {
+                State::Failed(why) => why.as_str(),
+                State::Missing => "no record, and ALLOW_CREATE_HOSTS is off",
+                _ => continue,
+            };
+            error = error.or(Some(why));
+            records.push(entry(o, "failed", Some(why)));
+        }
+        error = report.errors.first().map(String::as_str).or(error);
+    }
+    Some(
+        Fields::default()
+            .put("event", text(event))
+            .put("time", time(Some(unix)))
+            .put("error", opt(error))
+            .raw("records", &format!("[{}]", records.join(",")))
+            .end(),
+    )
+}
+
+pub struct Notifier {
+    url: Secret,
+    queue: VecDeque<(String, u8)>,
+}
+
+impl Notifier {
+    pub fn new(url: Secret) -> Notifier {
+        Notifier {
+            url,
+            queue: VecDeque::new(),
+        }
+    }
+
+    pub fn push(&mut self, body: String) {
+        if self.queue.len() == MAX_QUEUED {
+            self.queue.pop_front();
+            crate::warn!("notification queue full; dropped the oldest message");
+        }
+        self.queue.push_back((body, 0));
+    }
+
+    /// Sends what is queued, oldest first, each within `budget_secs` (at least 1 s); stops at
+    /// the first failure, to try again after the next pass.
+    pub fn flush(&mut self, transport: &mut dyn Transport, budget_secs: u64) {
+        while let Some((body, tries)) = self.queue.front_mut() {
+            let result = transport.send(Request {
+                method: Method::Post,
+                url: self.url.expose().to_string(),
+                headers: Vec::new(),
+                body: Some(body.clone()),
+                timeout_secs: budget_secs.clamp(1, TIMEOUT_SECS),
+                max_body: 4096,
+            });
+            let why = match result {
+                Ok(r) if (200..300).contains(&r.status) => {
+                    self.queue.pop_front();
+                    continue;
+                }
+                Ok(r) => format!("HTTP {}", r.status),
+                Err(e) => e,
+            };
+            *tries += 1;
+            let dest = redacted(self.url.expose());
+            if *tries >= MAX_TRIES {
+                crate::warn!("notification to {dest} failed {MAX_TRIES} times ({why}); dropped");
+                self.queue.pop_front();
+            } else {
+                crate::warn!(
+                    "notification to {dest} failed ({why}); will retry after the next pass"
+                );
+            }
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Family;
+    use crate::sync::Outcome;
+
+    fn report(states: Vec<State>) -> Report {
+        Report {
+            outcomes: states
+                .into_iter()
+                .map(|state| Outcome {
+                    host: "a.example.com".into(),
+                    family: Family::V4,
+                    content: Some("8.8.8.8".into()),
+                    previous: Some("1.1.1.1".into()),
+                    state,
+                })
+                .collect(),
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn an_update_is_announced_with_old_and_new() {
+        let m = message(&report(vec![State::Updated]), Some(true), 1_752_575_432).unwrap();
+        assert_eq!(
+            m,
+            r#"{"event":"updated","time":"2025-07-15T10:30:32Z","error":null,"records":[{"event":"updated","host":"a.example.com","type":"A","old":"1.1.1.1","new":"8.8.8.8","error":null,"time":"2025-07-15T10:30:32Z"}]}"#
+        );
+        assert!(message(&report(vec![State::Unchanged]), Some(true), 0).is_none());
+    }
+
+    #[test]
+    fn failure_is_announced_once_and_recovery_once() {
+        let failed = report(vec![State::Failed("HTTP 500".into())]);
+        let m = message(&failed, Some(true), 0).unwrap();
+        assert!(
+            m.starts_with(r#"{"event":"failed""#) && m.contains(r#""error":"HTTP 500""#),
+            "{m}"
+        );
+        assert!(
+            message(&failed, Some(false), 0).is_none(),
+            "still failing: no new message"
+        );
+        assert!(
+            message(&failed, None, 0).is_some(),
+            "a first pass that fails is news"
+        );
+        let m = message(&report(vec![State::Unchanged]), Some(false), 0).unwrap();
+        assert!(
+            m.starts_with(r#"{"event":"recovered""#) && m.contains(r#""records":[]"#),
+            "{m}"
+        );
+        let m = message(&report(vec![State::Updated]), Some(false), 0).unwrap();
+        assert!(
+            m.starts_with(r#"{"event":"recovered""#) && m.contains(r#""old":"1.1.1.1""#),
+            "{m}"
+        );
+    }
+}
