@@ -604,3 +604,32 @@ fn help_and_version() {
     }
     assert_eq!(run(&["frobnicate"], &[]).code, 2);
 }
+
+#[test]
+fn delete_managed_sends_schema_conformant_deletes() {
+    let cf = FakeCloudflare::start();
+    zone_with(&cf, "example.com", &["a.example.com", "b.example.com"], OLD);
+    zone_with(&cf, "example.org", &["c.example.org"], OLD);
+    let keep = cf.add_record(
+        &cf.records()[0].zone_id,
+        "a.example.com",
+        "TXT",
+        "keep",
+        1,
+        false,
+        None,
+    );
+    let ip = IpEcho::start(NEW);
+    let cfg = in_process_config(&cf, &ip, "a.example.com,b.example.com,c.example.org");
+    let mut cache = Cache::default();
+    assert!(run_pass(&cfg, &mut cache, &mut Minreq, 1000).ok());
+    let deleted = dyncfdns::sync::delete_managed(&cfg, &mut cache, &mut Minreq);
+    assert_eq!(deleted, 3);
+    let left: Vec<String> = cf.records().into_iter().map(|r| r.id).collect();
+    assert_eq!(left, vec![keep]);
+    let methods: Vec<String> = cf.writes().iter().map(|w| w.method.clone()).collect();
+    assert!(
+        methods.contains(&"DELETE".to_string()),
+        "a lone record is one DELETE: {methods:?}"
+    );
+}

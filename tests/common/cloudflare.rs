@@ -314,6 +314,10 @@ fn handle(state: &Arc<Mutex<State>>, req: &Req) -> Reply {
                 ("POST", ["dns_records"]) => create(&mut st, req, &zone, &zone_name),
                 ("POST", ["dns_records", "batch"]) => batch(&mut st, req, &zone, &zone_name),
                 ("PATCH", ["dns_records", id]) => patch(&mut st, req, id, &zone_name),
+                ("DELETE", ["dns_records", id]) => match delete_one(&mut st, id) {
+                    Ok(()) => Reply::json(200, envelope(&format!(r#"{{"id":{}}}"#, esc(id)), None)),
+                    Err(r) => r,
+                },
                 ("GET", ["dns_records", id]) => match st.records.iter().find(|r| r.id == *id) {
                     Some(r) => Reply::json(200, envelope(&record_json(r, &zone_name), None)),
                     None => failure(404, 81044, "Record does not exist."),
@@ -525,6 +529,15 @@ fn patch_one(st: &mut State, b: &Body, id: &str) -> Result<(), Reply> {
     Ok(())
 }
 
+fn delete_one(st: &mut State, id: &str) -> Result<(), Reply> {
+    let before = st.records.len();
+    st.records.retain(|r| r.id != id);
+    if st.records.len() == before {
+        return Err(failure(404, 81044, "Record does not exist."));
+    }
+    Ok(())
+}
+
 fn parsed(req: &Req) -> Result<Value, Reply> {
     if !req
         .header("content-type")
@@ -584,11 +597,17 @@ fn batch(st: &mut State, req: &Req, zone: &str, zone_name: &str) -> Reply {
         Some(Value::Array(a)) => a.iter().filter_map(body_of).collect::<Vec<Body>>(),
         _ => Vec::new(),
     };
-    let (patches, posts) = (list("patches"), list("posts"));
+    let (deletes, patches, posts) = (list("deletes"), list("patches"), list("posts"));
     let snapshot = (st.records.clone(), st.next_id);
     let mut patched = Vec::new();
     let mut posted = Vec::new();
     let result: Result<(), Reply> = (|| {
+        for d in &deletes {
+            let id =
+                d.id.clone()
+                    .ok_or_else(|| failure(400, 9000, "delete without id"))?;
+            delete_one(st, &id)?;
+        }
         for p in &patches {
             let id =
                 p.id.clone()

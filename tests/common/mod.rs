@@ -4,6 +4,7 @@
 pub mod cloudflare;
 pub mod daemon;
 pub mod ipecho;
+pub mod recorder;
 pub mod server;
 
 use std::process::{Command, Stdio};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 pub use cloudflare::{FakeCloudflare, Fault, EMAIL, KEY, TOKEN};
 pub use daemon::*;
 pub use ipecho::{Answer, IpEcho};
+pub use recorder::Recorder;
 
 pub struct Run {
     pub code: i32,
