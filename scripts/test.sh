@@ -7,6 +7,7 @@
 #   static   static musl binaries for x86_64 and aarch64 (under qemu), each running a pass
 #   image    the scratch image built with buildah and run with podman (root only)
 #   fuzz     the cargo-fuzz targets build and each runs briefly on its committed corpus
+#   page     the status page in headless Chromium: the hosts render after the token is entered
 #   soak     a short soak: 30 passes at 1 s with the address flipping and wrk on /health
 # A stage whose tools are missing is skipped with a note, or fails under CI=true.
 # `scripts/test.sh cargo schema` runs only those stages.
@@ -14,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(cargo schema scripts files static image fuzz soak)
+[ ${#stages[@]} -gt 0 ] || stages=(cargo schema scripts files static image fuzz page soak)
 skip() {
     if [ "${CI:-}" = true ]; then echo "scripts/test.sh: cannot run stage $stage: $1" >&2; exit 1; fi
     echo "== skipped stage $stage: $1"
@@ -100,6 +101,14 @@ stage_fuzz() {
     git checkout -- tests/fuzz/corpus
     git clean -fdq tests/fuzz/corpus
     echo "fuzz: 4 passed, 0 failed"
+}
+
+stage_page() {
+    if [ -x /usr/bin/chromium ] && have npm; then
+        scripts/test-page.sh
+    else
+        skip "needs chromium and npm (apt-get install chromium)"
+    fi
 }
 
 stage_soak() {

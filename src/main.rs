@@ -39,6 +39,11 @@ Variables (see README.md for details):
   UPDATE_TIMEOUT         seconds per Cloudflare request (15)
   RECORD_CACHE_TTL       seconds before records are read again, 0 = every pass (3600)
   DRY_RUN                log what would change, write nothing (false)
+  NOTIFY_URL             JSON POST on change, failure and recovery (or *_FILE)
+  HEALTHCHECKS           healthchecks.io ping URL (or *_FILE)
+  UPTIMEKUMA             Uptime Kuma push URL (or *_FILE)
+  METRICS_PUBLIC         serve /metrics without the token (false)
+  DELETE_ON_STOP         delete the managed records on SIGTERM/SIGINT (false)
   CLOUDFLARE_API_URL     API base URL (https://api.cloudflare.com/client/v4)
   DEBUG, LOG_LEVEL       DEBUG=true or LOG_LEVEL=debug|info|warn|error (info)
 ";
