@@ -10,17 +10,14 @@ cargo build --quiet --bin dyncfdns --example fake-cloudflare
 bin=target/debug/dyncfdns
 fake=target/debug/examples/fake-cloudflare
 
-"$fake" serve "$port" --zone example.com --zone lab.example.com \
+# shellcheck source=scripts/fake.sh
+. scripts/fake.sh
+fake_start "$port" --zone example.com --zone lab.example.com \
     --record home.example.com:A:93.184.216.34 \
     --record nas.lab.example.com:A:93.184.216.34 \
     --record home.example.com:TXT:keep-me \
-    --ip 8.8.4.4 &
-fake_pid=$!
+    --ip 8.8.4.4
 trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do
-    "$fake" calls "$port" >/dev/null 2>&1 && break
-    sleep 0.1
-done
 
 export HOST_LIST="home.example.com,nas.lab.example.com,new.example.com"
 export CLOUDFLARE_API_TOKEN="fake-token-3f9c2a"

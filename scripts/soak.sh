@@ -17,10 +17,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$fake" serve "$port" --zone example.com --record a.example.com:A:93.184.216.34 \
-    --record b.example.com:A:93.184.216.34 --ip 8.8.4.4 >/dev/null &
-pids+=("$!")
-for _ in $(seq 1 100); do "$fake" calls "$port" >/dev/null 2>&1 && break; sleep 0.05; done
+# shellcheck source=scripts/fake.sh
+. scripts/fake.sh
+fake_start "$port" --zone example.com --record a.example.com:A:93.184.216.34 \
+    --record b.example.com:A:93.184.216.34 --ip 8.8.4.4
+pids+=("$fake_pid")
 
 env -i HOST_LIST=a.example.com,b.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a \
     CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" IP4_PROVIDER="url:http://127.0.0.1:$port/ip" \

@@ -47,9 +47,9 @@ size=$("${P[@]}" image inspect "$image" --format '{{.Size}}')
 user=$("${P[@]}" image inspect "$image" --format '{{.Config.User}}')
 echo "image $image: $size bytes, user $user"
 
-"$fake" serve "$fake_port" --zone example.com --record home.example.com:A:93.184.216.34 --ip 8.8.4.4 >/dev/null &
-fake_pid=$!
-for _ in $(seq 1 50); do "$fake" calls "$fake_port" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/fake.sh
+. scripts/fake.sh
+fake_start "$fake_port" --zone example.com --record home.example.com:A:93.184.216.34 --ip 8.8.4.4
 
 echo "== podman run (read-only, non-root, cap-drop ALL, no-new-privileges, host network)"
 "${P[@]}" run -d --name "$name" --read-only --network host --cap-drop ALL \

@@ -22,10 +22,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$fake" serve "$port" --zone example.com --record home.example.com:A:93.184.216.34 \
-    --record nas.example.com:A:8.8.4.4 --ip 8.8.4.4 >/dev/null &
-pids+=("$!")
-for _ in $(seq 1 50); do "$fake" calls "$port" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/fake.sh
+. scripts/fake.sh
+fake_start "$port" --zone example.com --record home.example.com:A:93.184.216.34 \
+    --record nas.example.com:A:8.8.4.4 --ip 8.8.4.4
+pids+=("$fake_pid")
 (cd "$work" && exec env -i HOST_LIST=home.example.com,nas.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a \
     CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" IP4_PROVIDER="url:http://127.0.0.1:$port/ip" \
     API_PORT="$api" API_BIND=127.0.0.1 API_TOKEN=page-token-7 "$OLDPWD/target/debug/dyncfdns" 2>"$work/log") &

@@ -17,6 +17,8 @@ check() {
     if "$@"; then pass=$((pass + 1)); echo "ok: $what"; else fail=$((fail + 1)); echo "FAIL: $what"; fi
 }
 
+# shellcheck source=scripts/fake.sh
+. scripts/fake.sh
 prints_version() { "$@" --version | grep -q '^dyncfdns '; }
 
 for arch in amd64 arm64; do
@@ -28,9 +30,7 @@ for arch in amd64 arm64; do
     check "$arch: stripped" sh -c "file '$bin' | grep -q ', stripped'"
     check "$arch: --version" prints_version "${run[@]}"
 
-    "$fake" serve "$port" --zone example.com --record "home.example.com:A:93.184.216.34" --ip 8.8.4.4 >/dev/null &
-    fake_pid=$!
-    for _ in $(seq 1 50); do "$fake" calls "$port" >/dev/null 2>&1 && break; sleep 0.1; done
+    fake_start "$port" --zone example.com --record "home.example.com:A:93.184.216.34" --ip 8.8.4.4
     check "$arch: once against the fake" env -i HOST_LIST=home.example.com,new.example.com \
         ALLOW_CREATE_HOSTS=true CLOUDFLARE_API_TOKEN=fake-token-3f9c2a \
         CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" \

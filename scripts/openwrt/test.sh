@@ -91,9 +91,9 @@ echo "== that environment drives the real binary (against the fake Cloudflare)"
 cargo build --quiet --bin dyncfdns --example fake-cloudflare
 fake=target/debug/examples/fake-cloudflare
 port=${FAKE_PORT:-18788}
-"$fake" serve "$port" --zone example.com --record home.example.com:A:93.184.216.34 --ip 8.8.4.4 >/dev/null &
-fake_pid=$!
-for _ in $(seq 1 50); do "$fake" calls "$port" >/dev/null 2>&1 && break; sleep 0.1; done
+# shellcheck source=scripts/fake.sh
+. scripts/fake.sh
+fake_start "$port" --zone example.com --record home.example.com:A:93.184.216.34 --ip 8.8.4.4
 sed -i -e "s|option api_token 'your_api_token'|option api_token 'fake-token-3f9c2a'\n\toption api_url 'http://127.0.0.1:$port/client/v4'|" \
     -e "s|option ip4_provider .*|option ip4_provider 'url:http://127.0.0.1:$port/ip'|" \
     -e "s|option allow_create '0'|option allow_create '1'|" "$cfg"

@@ -553,35 +553,32 @@ fn one(st: &State, id: &str, zone_name: &str) -> String {
     record_json(r, zone_name)
 }
 
-fn create(st: &mut State, req: &Req, zone: &str, zone_name: &str) -> Reply {
-    let v = match parsed(req) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(b) = body_of(&v) else {
-        return failure(400, 9207, "body must be an object");
-    };
-    match create_one(st, &b, zone) {
+/// A single-record write: parse the body, apply `write`, answer with the record it names.
+fn write(
+    st: &mut State,
+    req: &Req,
+    zone_name: &str,
+    write: impl FnOnce(&mut State, &Body) -> Result<String, Reply>,
+) -> Reply {
+    let body = parsed(req)
+        .and_then(|v| body_of(&v).ok_or_else(|| failure(400, 9207, "body must be an object")));
+    match body.and_then(|b| write(st, &b)) {
         Ok(id) => Reply::json(200, envelope(&one(st, &id, zone_name), None)),
         Err(r) => r,
     }
 }
 
-fn patch(st: &mut State, req: &Req, id: &str, zone_name: &str) -> Reply {
-    let v = match parsed(req) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(b) = body_of(&v) else {
-        return failure(400, 9207, "body must be an object");
-    };
-    match patch_one(st, &b, id) {
-        Ok(()) => Reply::json(200, envelope(&one(st, id, zone_name), None)),
-        Err(r) => r,
-    }
+fn create(st: &mut State, req: &Req, zone: &str, zone_name: &str) -> Reply {
+    write(st, req, zone_name, |st, b| create_one(st, b, zone))
 }
 
-/// All or nothing, like the live endpoint: patches first, then posts.
+fn patch(st: &mut State, req: &Req, id: &str, zone_name: &str) -> Reply {
+    write(st, req, zone_name, |st, b| {
+        patch_one(st, b, id).map(|()| id.to_string())
+    })
+}
+
+/// All or nothing, like the live endpoint: deletes, then patches, then posts.
 fn batch(st: &mut State, req: &Req, zone: &str, zone_name: &str) -> Reply {
     if st.batch_refused {
         return failure(403, 10000, "Batch is not available for this zone");
