@@ -13,6 +13,12 @@ impl Api for Fixed {
     fn widget(&self) -> String {
         r#"{"status":"active"}"#.to_string()
     }
+    fn metrics(&self) -> String {
+        "dyncfdns_passes_total{result=\"ok\"} 1\n".to_string()
+    }
+    fn metrics_public(&self) -> bool {
+        false
+    }
     fn token(&self) -> &str {
         "fuzz-token"
     }
