@@ -115,9 +115,8 @@ impl Metrics {
         for r in records {
             let _ = writeln!(
                 out,
-                "dyncfdns_record_state{{name=\"{}\",type=\"{}\",state=\"{}\"}} 1",
-                escape(&r.name),
-                r.family.record_type(),
+                "dyncfdns_record_state{{{},state=\"{}\"}} 1",
+                record_labels(r),
                 r.state
             );
         }
@@ -130,9 +129,8 @@ impl Metrics {
         for r in records {
             let _ = writeln!(
                 out,
-                "dyncfdns_record_last_change_timestamp_seconds{{name=\"{}\",type=\"{}\"}} {}",
-                escape(&r.name),
-                r.family.record_type(),
+                "dyncfdns_record_last_change_timestamp_seconds{{{}}} {}",
+                record_labels(r),
                 r.last_change.unwrap_or(0)
             );
         }
@@ -153,6 +151,14 @@ fn provider_label(p: &str) -> String {
         Some(url) => format!("url:{}", crate::transport::redacted(url)),
         None => p.to_string(),
     }
+}
+
+fn record_labels(r: &RecordStatus) -> String {
+    format!(
+        "name=\"{}\",type=\"{}\"",
+        escape(&r.name),
+        r.family.record_type()
+    )
 }
 
 fn escape(s: &str) -> String {
