@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 passes=${1:-1000}
 warmup=10
 port=19887; api=19600
-cargo build --quiet --release --bin dyncfdns --example fake-cloudflare
-bin=target/release/dyncfdns
+# The binary users run: static musl, whose malloc is the one that must not creep.
+scripts/build-static.sh amd64 >/dev/null
+cargo build --quiet --release --example fake-cloudflare
+bin=target/static/dyncfdns-amd64
 fake=target/release/examples/fake-cloudflare
 work=$(mktemp -d)
 pids=()
