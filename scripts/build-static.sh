@@ -2,25 +2,29 @@
 # Builds stripped, static musl binaries of dyncfdns into target/static/ and prints their sizes:
 #   target/static/dyncfdns-amd64   (x86_64-unknown-linux-musl)
 #   target/static/dyncfdns-arm64   (aarch64-unknown-linux-musl)
-# Zig (PyPI packages ziglang + cargo-zigbuild) is the C compiler and linker for both, so one
-# toolchain builds both on any Linux host. Usage: scripts/build-static.sh [amd64|arm64]...
+#   target/static/dyncfdns-armv7   (armv7-unknown-linux-musleabihf: 32-bit ARM routers and boards)
+# Zig (PyPI packages ziglang + cargo-zigbuild) is the C compiler, C library and linker for all,
+# so one toolchain builds them on any Linux host. Usage: scripts/build-static.sh [amd64|arm64|armv7]...
 #
 # std is rebuilt from source (rustup's rust-src) with the release profile, size-optimised and
 # without its backtrace symbolizer, which a panic=abort binary never uses: -0.25 MB of code that
 # was otherwise mapped and resident. -Zbuild-std is unstable, so the stable compiler is told to
 # allow it (RUSTC_BOOTSTRAP=1); the toolchain is pinned by rust-version in Cargo.toml and CI.
-# BUILD_STD=0 builds against the prebuilt std instead (bigger, needs no rust-src).
+# Zig then also supplies the C start files (-Clink-self-contained=no), so no target needs rustup's
+# prebuilt std. BUILD_STD=0 builds against the prebuilt std instead (bigger, needs no rust-src,
+# needs `rustup target add` for each target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 arches=("$@")
-[ ${#arches[@]} -gt 0 ] || arches=(amd64 arm64)
+[ ${#arches[@]} -gt 0 ] || arches=(amd64 arm64 armv7)
 
 triple() {
     case "$1" in
         amd64) echo x86_64-unknown-linux-musl ;;
         arm64) echo aarch64-unknown-linux-musl ;;
-        *) echo "scripts/build-static.sh: unknown architecture $1 (amd64 or arm64)" >&2; exit 2 ;;
+        armv7) echo armv7-unknown-linux-musleabihf ;;
+        *) echo "scripts/build-static.sh: unknown architecture $1 (amd64, arm64 or armv7)" >&2; exit 2 ;;
     esac
 }
 
@@ -34,15 +38,16 @@ if ! command -v cargo-zigbuild >/dev/null || ! python3 -m ziglang version >/dev/
         exit 1
     fi
 fi
-for arch in "${arches[@]}"; do
-    t=$(triple "$arch")
-    rustup target list --installed | grep -qx "$t" || rustup target add "$t"
-done
 std_flags=()
 if [ "${BUILD_STD:-1}" != 0 ]; then
     rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-    export RUSTC_BOOTSTRAP=1
+    export RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Clink-self-contained=no"
     std_flags=('-Zbuild-std=std,panic_abort' -Zbuild-std-features=optimize_for_size)
+else
+    for arch in "${arches[@]}"; do
+        t=$(triple "$arch")
+        rustup target list --installed | grep -qx "$t" || rustup target add "$t"
+    done
 fi
 
 mkdir -p target/static/rootfs/app/config

@@ -91,4 +91,20 @@ echo "stopped in ${took_ms} ms, exit code $code"
 "${P[@]}" logs "$name" 2>&1 | sed 's/^/  log: /'
 [ "$took_ms" -lt 2000 ] || { echo "FAIL: stop took ${took_ms} ms"; exit 1; }
 [ "$code" = 0 ] || { echo "FAIL: exit code $code"; exit 1; }
-echo "image test: 1 passed, 0 failed"
+
+# The other platforms: each image must carry that platform's binary (TARGETARCH + TARGETVARIANT).
+echo "== buildah bud --platform linux/arm64, linux/arm/v7"
+for pair in linux/arm64:arm64 linux/arm/v7:armv7; do
+    platform=${pair%%:*} arch=${pair#*:}
+    [ -x "target/static/dyncfdns-$arch" ] || scripts/build-static.sh "$arch" >/dev/null
+    buildah --storage-driver vfs bud --quiet --platform "$platform" --format docker -f Dockerfile.scratch \
+        --ignorefile Dockerfile.scratch.dockerignore -t "$image-$arch" . >/dev/null
+    ctr=$(buildah --storage-driver vfs from "$image-$arch" 2>/dev/null)
+    inside=$(sha256sum "$(buildah --storage-driver vfs mount "$ctr")/usr/local/bin/dyncfdns" | cut -d' ' -f1)
+    buildah --storage-driver vfs rm "$ctr" >/dev/null
+    "${P[@]}" rmi -f "$image-$arch" >/dev/null 2>&1
+    [ "$inside" = "$(sha256sum "target/static/dyncfdns-$arch" | cut -d' ' -f1)" ] ||
+        { echo "FAIL: the $platform image does not hold dyncfdns-$arch"; exit 1; }
+    echo "$platform image holds dyncfdns-$arch"
+done
+echo "image test: 2 passed, 0 failed"

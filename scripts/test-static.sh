@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Checks the static release binaries: static linking, --version, and one real pass against the
-# fake Cloudflare for each; the aarch64 one under qemu-aarch64-static (Debian qemu-user-static).
+# Checks the static release binaries: static linking, --version, one real pass against the
+# fake Cloudflare, and a TLS handshake up to certificate verification (which runs the
+# architecture's own key-exchange and AES-GCM code) for each; the ARM ones under
+# qemu-aarch64-static and qemu-arm-static (Debian qemu-user-static), the TLS peer is openssl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x target/static/dyncfdns-amd64 ] || [ ! -x target/static/dyncfdns-arm64 ]; then scripts/build-static.sh; fi
-command -v qemu-aarch64-static >/dev/null ||
-    { echo "scripts/test-static.sh: needs qemu-aarch64-static (apt-get install qemu-user-static)" >&2; exit 1; }
+arches=(amd64 arm64 armv7)
+for arch in "${arches[@]}"; do [ -x "target/static/dyncfdns-$arch" ] || scripts/build-static.sh; done
+for tool in qemu-aarch64-static qemu-arm-static openssl; do
+    command -v "$tool" >/dev/null ||
+        { echo "scripts/test-static.sh: needs $tool (apt-get install qemu-user-static openssl)" >&2; exit 1; }
+done
 cargo build --quiet --example fake-cloudflare
 fake=target/debug/examples/fake-cloudflare
 port=${FAKE_PORT:-18789}
@@ -21,10 +26,28 @@ check() {
 . scripts/fake.sh
 prints_version() { "$@" --version | grep -q '^dyncfdns '; }
 
-for arch in amd64 arm64; do
+work=$(mktemp -d)
+tls_port=${TLS_PORT:-18443}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+openssl s_server -quiet -www -accept "$tls_port" -cert "$work/cert.pem" -key "$work/key.pem" >/dev/null 2>&1 &
+tls_pid=$!
+trap 'kill "$tls_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do (: <"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break; sleep 0.05; done
+# The pass must fail on the untrusted certificate, not before it (no handshake, no key exchange).
+reaches_verification() {
+    ! env -i HOST_LIST=home.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a IP4_PROVIDER=static:8.8.4.4 \
+        "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" API_PORT=0 "$@" once 2>"$work/tls.log" &&
+        grep -q 'invalid peer certificate' "$work/tls.log"
+}
+
+for arch in "${arches[@]}"; do
     bin=target/static/dyncfdns-$arch
-    run=("$bin")
-    [ "$arch" = arm64 ] && run=(qemu-aarch64-static "$bin")
+    case "$arch" in
+        arm64) run=(qemu-aarch64-static "$bin") ;;
+        armv7) run=(qemu-arm-static "$bin") ;;
+        *) run=("$bin") ;;
+    esac
     echo "== $bin ($(stat -c %s "$bin") bytes)"
     check "$arch: statically linked" sh -c "file '$bin' | grep -q 'statically linked'"
     check "$arch: stripped" sh -c "file '$bin' | grep -q ', stripped'"
@@ -36,6 +59,7 @@ for arch in amd64 arm64; do
         CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" \
         IP4_PROVIDER="url:http://127.0.0.1:$port/ip" "${run[@]}" once
     check "$arch: records updated" test "$("$fake" records "$port" | grep -c ' A 8.8.4.4 ')" = 2
+    check "$arch: TLS handshake reaches certificate verification" reaches_verification "${run[@]}"
     kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true
 done
 echo "static binaries: $pass passed, $fail failed"
