@@ -52,7 +52,7 @@ base_env=("HOST_LIST=a.example.com,b.example.com,c.example.org" CLOUDFLARE_API_T
     "CLOUDFLARE_API_URL=http://127.0.0.1:$port/client/v4" "IP4_PROVIDER=url:http://127.0.0.1:$port/ip")
 
 # --- sizes ------------------------------------------------------------------------------------
-for arch in amd64 arm64 armv7; do
+for arch in amd64 arm64 armv7 mips mipsel; do
     f=target/static/dyncfdns-$arch
     row "binary size, $arch (static musl, stripped)" "$(kb "$(stat -c %s "$f")") ($(stat -c %s "$f") B)" \
         "$([ $arch = amd64 ] && echo '<= 1.6 MB')" "$([ $arch = amd64 ] && echo 'nearest Rust peer 2.53 MB')"

@@ -3,8 +3,10 @@
 #   target/static/dyncfdns-amd64   (x86_64-unknown-linux-musl)
 #   target/static/dyncfdns-arm64   (aarch64-unknown-linux-musl)
 #   target/static/dyncfdns-armv7   (armv7-unknown-linux-musleabihf: 32-bit ARM routers and boards)
+#   target/static/dyncfdns-mips    (mips-unknown-linux-musl: OpenWrt mips_24kc, e.g. ath79)
+#   target/static/dyncfdns-mipsel  (mipsel-unknown-linux-musl: OpenWrt mipsel_24kc, e.g. MT7621)
 # Zig (PyPI packages ziglang + cargo-zigbuild) is the C compiler, C library and linker for all,
-# so one toolchain builds them on any Linux host. Usage: scripts/build-static.sh [amd64|arm64|armv7]...
+# so one toolchain builds them on any Linux host. Usage: scripts/build-static.sh [ARCH]...
 #
 # std is rebuilt from source (rustup's rust-src) with the release profile, size-optimised and
 # without its backtrace symbolizer, which a panic=abort binary never uses: -0.25 MB of code that
@@ -17,14 +19,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 arches=("$@")
-[ ${#arches[@]} -gt 0 ] || arches=(amd64 arm64 armv7)
+[ ${#arches[@]} -gt 0 ] || arches=(amd64 arm64 armv7 mips mipsel)
 
 triple() {
     case "$1" in
         amd64) echo x86_64-unknown-linux-musl ;;
         arm64) echo aarch64-unknown-linux-musl ;;
         armv7) echo armv7-unknown-linux-musleabihf ;;
-        *) echo "scripts/build-static.sh: unknown architecture $1 (amd64, arm64 or armv7)" >&2; exit 2 ;;
+        mips) echo mips-unknown-linux-musl ;;
+        mipsel) echo mipsel-unknown-linux-musl ;;
+        *) echo "scripts/build-static.sh: unknown architecture $1 (amd64, arm64, armv7, mips, mipsel)" >&2; exit 2 ;;
     esac
 }
 
@@ -41,11 +45,14 @@ fi
 std_flags=()
 if [ "${BUILD_STD:-1}" != 0 ]; then
     rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
-    export RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Clink-self-contained=no"
+    export RUSTC_BOOTSTRAP=1
+    base_rustflags="${RUSTFLAGS:-} -Clink-self-contained=no"
     std_flags=('-Zbuild-std=std,panic_abort' -Zbuild-std-features=optimize_for_size)
 else
+    base_rustflags=${RUSTFLAGS:-}
     for arch in "${arches[@]}"; do
         t=$(triple "$arch")
+        case "$arch" in mips*) echo "scripts/build-static.sh: $arch needs BUILD_STD=1 (rustup ships no std for $t)" >&2; exit 2 ;; esac
         rustup target list --installed | grep -qx "$t" || rustup target add "$t"
     done
 fi
@@ -54,13 +61,17 @@ mkdir -p target/static/rootfs/app/config
 for arch in "${arches[@]}"; do
     t=$(triple "$arch")
     echo "== building $t"
-    cargo zigbuild --quiet --release --locked --target "$t" "${std_flags[@]}"
+    flags=$base_rustflags
+    # MIPS static-pie crashes at start-up (its self-relocation, seen under qemu): link it non-PIE,
+    # like the other targets come out of zig's linker anyway.
+    case "$arch" in mips*) flags="$flags -Crelocation-model=static" ;; esac
+    RUSTFLAGS=$flags cargo zigbuild --quiet --release --locked --target "$t" "${std_flags[@]}"
     cp "target/$t/release/dyncfdns" "target/static/dyncfdns-$arch"
 done
 
 echo
-printf '%-24s %12s %12s\n' binary bytes "gzip -9"
+printf '%-30s %12s %12s\n' binary bytes "gzip -9"
 for arch in "${arches[@]}"; do
     f=target/static/dyncfdns-$arch
-    printf '%-24s %12s %12s\n' "$f" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+    printf '%-30s %12s %12s\n' "$f" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
 done

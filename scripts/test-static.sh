@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Checks the static release binaries: static linking, --version, one real pass against the
-# fake Cloudflare, and a TLS handshake up to certificate verification (which runs the
-# architecture's own key-exchange and AES-GCM code) for each; the ARM ones under
-# qemu-aarch64-static and qemu-arm-static (Debian qemu-user-static), the TLS peer is openssl.
+# fake Cloudflare, a TLS handshake up to certificate verification (which runs the architecture's
+# own key-exchange and AES-GCM code), and the service (poll loop, status API, `healthcheck`,
+# SIGTERM) for each; all but amd64 under qemu-user (Debian qemu-user-static), the TLS peer is openssl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-arches=(amd64 arm64 armv7)
+arches=(amd64 arm64 armv7 mips mipsel)
 for arch in "${arches[@]}"; do [ -x "target/static/dyncfdns-$arch" ] || scripts/build-static.sh; done
-for tool in qemu-aarch64-static qemu-arm-static openssl; do
+for tool in qemu-aarch64-static qemu-arm-static qemu-mips-static qemu-mipsel-static openssl; do
     command -v "$tool" >/dev/null ||
         { echo "scripts/test-static.sh: needs $tool (apt-get install qemu-user-static openssl)" >&2; exit 1; }
 done
@@ -34,6 +34,19 @@ openssl s_server -quiet -www -accept "$tls_port" -cert "$work/cert.pem" -key "$w
 tls_pid=$!
 trap 'kill "$tls_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do (: <"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break; sleep 0.05; done
+# The service: a pass, `healthcheck` against its status API, and exit 0 on SIGTERM.
+serves_and_stops() {
+    local api=${API_TEST_PORT:-18790} pid rc healthy=0
+    env -i HOST_LIST=home.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a UPDATE_INTERVAL=60 \
+        CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" IP4_PROVIDER="url:http://127.0.0.1:$port/ip" \
+        API_PORT="$api" API_BIND=127.0.0.1 API_TOKEN=static-test "$@" 2>"$work/service.log" &
+    pid=$!
+    for _ in $(seq 1 200); do grep -q 'pass ok' "$work/service.log" && break; sleep 0.05; done
+    env -i API_PORT="$api" API_BIND=127.0.0.1 "$@" healthcheck >/dev/null && healthy=1
+    kill -TERM "$pid"
+    rc=0; wait "$pid" || rc=$?
+    [ "$healthy" = 1 ] && [ "$rc" = 0 ] && grep -q 'stopping on signal' "$work/service.log"
+}
 # The pass must fail on the untrusted certificate, not before it (no handshake, no key exchange).
 reaches_verification() {
     ! env -i HOST_LIST=home.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a IP4_PROVIDER=static:8.8.4.4 \
@@ -46,6 +59,8 @@ for arch in "${arches[@]}"; do
     case "$arch" in
         arm64) run=(qemu-aarch64-static "$bin") ;;
         armv7) run=(qemu-arm-static "$bin") ;;
+        mips) run=(qemu-mips-static "$bin") ;;
+        mipsel) run=(qemu-mipsel-static "$bin") ;;
         *) run=("$bin") ;;
     esac
     echo "== $bin ($(stat -c %s "$bin") bytes)"
@@ -60,6 +75,7 @@ for arch in "${arches[@]}"; do
         IP4_PROVIDER="url:http://127.0.0.1:$port/ip" "${run[@]}" once
     check "$arch: records updated" test "$("$fake" records "$port" | grep -c ' A 8.8.4.4 ')" = 2
     check "$arch: TLS handshake reaches certificate verification" reaches_verification "${run[@]}"
+    check "$arch: service passes, is healthy, stops on SIGTERM" serves_and_stops "${run[@]}"
     kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true
 done
 echo "static binaries: $pass passed, $fail failed"

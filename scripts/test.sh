@@ -4,7 +4,7 @@
 #   schema   the sync tests again through Prism, checking requests against Cloudflare's schema
 #   scripts  shellcheck on every shell script, and the OpenWrt init script's logic
 #   files    compose/Kubernetes/homepage YAML parse; the systemd unit verifies
-#   static   static musl binaries for x86_64, aarch64 and armv7 (under qemu): a pass and a TLS handshake each
+#   static   static musl binaries for x86_64, aarch64, armv7, mips, mipsel (under qemu): pass, TLS, service
 #   image    the scratch image built with buildah and run with podman (root only)
 #   fuzz     the cargo-fuzz targets build and each runs briefly on its committed corpus
 #   page     the status page in headless Chromium: the hosts render after the token is entered
@@ -65,11 +65,11 @@ PY
 }
 
 stage_static() {
-    if have qemu-aarch64-static qemu-arm-static file openssl; then
+    if have qemu-aarch64-static qemu-arm-static qemu-mips-static qemu-mipsel-static file openssl; then
         scripts/build-static.sh
         scripts/test-static.sh
     else
-        skip "needs qemu-aarch64-static, qemu-arm-static, file and openssl (apt-get install qemu-user-static file openssl)"
+        skip "needs qemu-user-static, file and openssl (apt-get install qemu-user-static file openssl)"
     fi
 }
 
