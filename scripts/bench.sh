@@ -77,11 +77,8 @@ for _ in $(seq 1 "$runs"); do
 done
 row "peak RSS, \`once\` (plain HTTP fake, 3 hosts, 2 zones)" "$(printf '%s\n' "${plain[@]}" | median) KB" "" ""
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
-    -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
-openssl s_server -quiet -www -accept "$tls_port" -cert "$work/cert.pem" -key "$work/key.pem" >/dev/null 2>&1 &
-pids+=("$!")
-sleep 0.5
+untrusted_tls_start "$tls_port" "$work"
+pids+=("$tls_pid")
 tls=()
 start_fake
 for _ in $(seq 1 "$runs"); do

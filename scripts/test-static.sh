@@ -7,8 +7,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 arches=(amd64 arm64 armv7 mips mipsel)
-for arch in "${arches[@]}"; do [ -x "target/static/dyncfdns-$arch" ] || scripts/build-static.sh; done
-for tool in qemu-aarch64-static qemu-arm-static qemu-mips-static qemu-mipsel-static openssl; do
+# The qemu-user emulator that runs an architecture's binary here (none for amd64).
+emulator() {
+    case "$1" in
+        arm64) echo qemu-aarch64-static ;;
+        armv7) echo qemu-arm-static ;;
+        mips | mipsel) echo "qemu-$1-static" ;;
+    esac
+}
+missing=()
+for arch in "${arches[@]}"; do [ -x "target/static/dyncfdns-$arch" ] || missing+=("$arch"); done
+[ ${#missing[@]} = 0 ] || scripts/build-static.sh "${missing[@]}"
+for tool in openssl $(for arch in "${arches[@]}"; do emulator "$arch"; done); do
     command -v "$tool" >/dev/null ||
         { echo "scripts/test-static.sh: needs $tool (apt-get install qemu-user-static openssl)" >&2; exit 1; }
 done
@@ -28,12 +38,8 @@ prints_version() { "$@" --version | grep -q '^dyncfdns '; }
 
 work=$(mktemp -d)
 tls_port=${TLS_PORT:-18443}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
-    -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
-openssl s_server -quiet -www -accept "$tls_port" -cert "$work/cert.pem" -key "$work/key.pem" >/dev/null 2>&1 &
-tls_pid=$!
-trap 'kill "$tls_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do (: <"/dev/tcp/127.0.0.1/$tls_port") 2>/dev/null && break; sleep 0.05; done
+trap 'kill "${tls_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+untrusted_tls_start "$tls_port" "$work"
 # The service: a pass, `healthcheck` against its status API, and exit 0 on SIGTERM.
 serves_and_stops() {
     local api=${API_TEST_PORT:-18790} pid rc healthy=0
@@ -56,13 +62,8 @@ reaches_verification() {
 
 for arch in "${arches[@]}"; do
     bin=target/static/dyncfdns-$arch
-    case "$arch" in
-        arm64) run=(qemu-aarch64-static "$bin") ;;
-        armv7) run=(qemu-arm-static "$bin") ;;
-        mips) run=(qemu-mips-static "$bin") ;;
-        mipsel) run=(qemu-mipsel-static "$bin") ;;
-        *) run=("$bin") ;;
-    esac
+    # shellcheck disable=SC2207 # one word or none
+    run=($(emulator "$arch") "$bin")
     echo "== $bin ($(stat -c %s "$bin") bytes)"
     check "$arch: statically linked" sh -c "file '$bin' | grep -q 'statically linked'"
     check "$arch: stripped" sh -c "file '$bin' | grep -q ', stripped'"
