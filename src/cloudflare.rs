@@ -1,7 +1,8 @@
 //! The Cloudflare API v4 client: zones, DNS records, batch writes, and errors with a fix.
 
-use crate::config::Auth;
-use crate::transport::{percent_encode as encode, Method, Request, Transport};
+use crate::config::{self, Auth};
+use crate::dns::{NewRecord, Patch, Record, Zone};
+use crate::transport::{percent_encode as encode, Method, Request, Transport, TransportError};
 use miniserde::json::{Number, Object, Value};
 use miniserde::Deserialize;
 use std::fmt;
@@ -10,45 +11,6 @@ use std::fmt;
 const MAX_BODY: usize = 2 * 1024 * 1024;
 pub const ZONES_PER_PAGE: u32 = 50;
 pub const RECORDS_PER_PAGE: u32 = 100;
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct Zone {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct Record {
-    pub id: String,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub rtype: String,
-    pub content: String,
-    pub ttl: Option<u32>,
-    pub proxied: Option<bool>,
-    pub created_on: Option<String>,
-}
-
-/// A change to an existing record: its current name, type, ttl and proxied with new content.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Patch {
-    pub id: String,
-    pub name: String,
-    pub rtype: String,
-    pub content: String,
-    pub ttl: u32,
-    pub proxied: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewRecord {
-    pub name: String,
-    pub rtype: String,
-    pub content: String,
-    pub ttl: u32,
-    pub proxied: bool,
-    pub comment: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CfError {
@@ -60,7 +22,8 @@ pub enum CfError {
     Throttled {
         retry_after: Option<u64>,
     },
-    Transport(String),
+    /// No answer came: the pass should not expect another call to fare better.
+    Transport(TransportError),
     Malformed(String),
 }
 
@@ -77,6 +40,11 @@ impl CfError {
     pub fn is_auth(&self) -> bool {
         self.has_code(&[9109, 10000, 10001, 6003, 6111, 9106, 1000])
             || matches!(self, CfError::Api { status: 401 | 403, errors } if errors.is_empty())
+    }
+
+    /// The call was not made because a stop was asked for.
+    pub fn is_shutdown(&self) -> bool {
+        matches!(self, CfError::Transport(TransportError::ShuttingDown))
     }
 
     /// The zone or record id we hold is stale.
@@ -172,16 +140,11 @@ pub struct Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    pub fn new(
-        base: &'a str,
-        auth: &'a Auth,
-        timeout_secs: u64,
-        transport: &'a mut dyn Transport,
-    ) -> Client<'a> {
+    pub fn new(cfg: &'a config::Cloudflare, transport: &'a mut dyn Transport) -> Client<'a> {
         Client {
-            base,
-            auth,
-            timeout_secs,
+            base: &cfg.api_url,
+            auth: &cfg.auth,
+            timeout_secs: cfg.timeout,
             transport,
             calls: 0,
             log: Vec::new(),

@@ -2,11 +2,70 @@
 //! the asked family.
 
 use crate::config::{Family, Provider};
-use crate::transport::{Method, Request, Transport};
+use crate::transport::{Method, Request, Transport, TransportError};
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A real answer is an address or a short trace; anything longer is a page, not an answer.
 const MAX_ANSWER: usize = 4096;
+
+/// Why one provider gave no usable address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DetectError {
+    Transport(TransportError),
+    Status(u16),
+    TooLong,
+    NotText,
+    /// The start of what came instead of an address.
+    NotAnAddress(String),
+    NoJsonIp,
+    WrongFamily(IpAddr, Family),
+    /// The address and the kind of range it is in.
+    NotPublic(IpAddr, &'static str),
+    NoInterface(String),
+    NoFamilyOnInterface(String, Family),
+    Interfaces(String),
+}
+
+impl fmt::Display for DetectError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            DetectError::Transport(e) => e.fmt(f),
+            DetectError::Status(s) => write!(f, "HTTP status {s}"),
+            DetectError::TooLong => f.write_str("the answer is too long to be an address"),
+            DetectError::NotText => f.write_str("the answer is not text"),
+            DetectError::NotAnAddress(p) => write!(f, "the answer is not an IP address: {p:?}"),
+            DetectError::NoJsonIp => f.write_str("the JSON answer has no \"ip\" string"),
+            DetectError::WrongFamily(ip, family) => {
+                write!(f, "got {ip}, which is not an {} address", family.name())
+            }
+            DetectError::NotPublic(ip, kind) => {
+                write!(f, "{ip} is a {kind} address, not a public one")
+            }
+            DetectError::NoInterface(name) => write!(f, "no interface {name:?} with an address"),
+            DetectError::NoFamilyOnInterface(name, family) => {
+                write!(f, "interface {name} has no {} address", family.name())
+            }
+            DetectError::Interfaces(e) => write!(f, "getifaddrs failed: {e}"),
+        }
+    }
+}
+
+/// Every provider failed: each one with its reason, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetectFailure(pub Vec<(String, DetectError)>);
+
+impl fmt::Display for DetectFailure {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        for (i, (provider, why)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{provider}: {why}")?;
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug)]
 pub struct Detected {
@@ -20,7 +79,7 @@ pub fn detect(
     providers: &[Provider],
     timeout_secs: u64,
     transport: &mut dyn Transport,
-) -> Result<Detected, String> {
+) -> Result<Detected, DetectFailure> {
     let mut failures = Vec::new();
     for provider in providers {
         match ask(provider, family, timeout_secs, transport) {
@@ -33,11 +92,11 @@ pub fn detect(
             }
             Err(why) => {
                 crate::warn!("{} detection via {provider} failed: {why}", family.name());
-                failures.push(format!("{provider}: {why}"));
+                failures.push((provider.to_string(), why));
             }
         }
     }
-    Err(failures.join("; "))
+    Err(DetectFailure(failures))
 }
 
 fn ask(
@@ -45,23 +104,25 @@ fn ask(
     family: Family,
     timeout_secs: u64,
     transport: &mut dyn Transport,
-) -> Result<IpAddr, String> {
+) -> Result<IpAddr, DetectError> {
     let url = match provider {
         Provider::Static(ip) => return Ok(*ip),
         Provider::Interface(name) => return interface_address(name, family),
         Provider::Url(url) => url.as_str(),
         builtin => builtin_url(builtin, family),
     };
-    let response = transport.send(Request {
-        method: Method::Get,
-        url: url.to_string(),
-        headers: Vec::new(),
-        body: None,
-        timeout_secs,
-        max_body: MAX_ANSWER,
-    })?;
+    let response = transport
+        .send(Request {
+            method: Method::Get,
+            url: url.to_string(),
+            headers: Vec::new(),
+            body: None,
+            timeout_secs,
+            max_body: MAX_ANSWER,
+        })
+        .map_err(DetectError::Transport)?;
     if response.status != 200 {
-        return Err(format!("HTTP status {}", response.status));
+        return Err(DetectError::Status(response.status));
     }
     let ip = parse_answer(&response.body, family)?;
     check_public(&ip)?;
@@ -83,12 +144,12 @@ pub fn builtin_url(provider: &Provider, family: Family) -> &'static str {
 }
 
 /// Accepts a bare address, a `/cdn-cgi/trace` body (`ip=` line) or JSON with an `"ip"` field.
-pub fn parse_answer(body: &[u8], family: Family) -> Result<IpAddr, String> {
+pub fn parse_answer(body: &[u8], family: Family) -> Result<IpAddr, DetectError> {
     if body.len() > MAX_ANSWER {
-        return Err("the answer is too long to be an address".to_string());
+        return Err(DetectError::TooLong);
     }
     let text = std::str::from_utf8(body)
-        .map_err(|_| "the answer is not text".to_string())?
+        .map_err(|_| DetectError::NotText)?
         .trim();
     let candidate = if text.starts_with('{') {
         json_ip(text)?
@@ -99,24 +160,21 @@ pub fn parse_answer(body: &[u8], family: Family) -> Result<IpAddr, String> {
     };
     let ip: IpAddr = candidate
         .parse()
-        .map_err(|_| format!("the answer is not an IP address: {:?}", preview(&candidate)))?;
+        .map_err(|_| DetectError::NotAnAddress(preview(&candidate)))?;
     if !family.matches(&ip) {
-        return Err(format!(
-            "got {ip}, which is not an {} address",
-            family.name()
-        ));
+        return Err(DetectError::WrongFamily(ip, family));
     }
     Ok(ip)
 }
 
-fn json_ip(text: &str) -> Result<String, String> {
+fn json_ip(text: &str) -> Result<String, DetectError> {
     #[derive(miniserde::Deserialize)]
     struct Answer {
         ip: String,
     }
     miniserde::json::from_str::<Answer>(text)
         .map(|a| a.ip.trim().to_string())
-        .map_err(|_| "the JSON answer has no \"ip\" string".to_string())
+        .map_err(|_| DetectError::NoJsonIp)
 }
 
 fn preview(s: &str) -> String {
@@ -124,14 +182,14 @@ fn preview(s: &str) -> String {
 }
 
 /// Only a global unicast address can be the machine's public address.
-pub fn check_public(ip: &IpAddr) -> Result<(), String> {
+pub fn check_public(ip: &IpAddr) -> Result<(), DetectError> {
     let why = match ip {
         IpAddr::V4(v4) => v4_non_public(v4),
         IpAddr::V6(v6) => v6_non_public(v6),
     };
     match why {
         None => Ok(()),
-        Some(kind) => Err(format!("{ip} is a {kind} address, not a public one")),
+        Some(kind) => Err(DetectError::NotPublic(*ip, kind)),
     }
 }
 
@@ -174,12 +232,13 @@ fn v6_non_public(ip: &Ipv6Addr) -> Option<&'static str> {
 
 /// The first public address of the family on a local interface, for routers that hold
 /// the public address themselves.
-pub fn interface_address(name: &str, family: Family) -> Result<IpAddr, String> {
-    let addresses = crate::netif::addresses(name)?;
+pub fn interface_address(name: &str, family: Family) -> Result<IpAddr, DetectError> {
+    let addresses = crate::sys::interface_addresses(name)
+        .map_err(|e| DetectError::Interfaces(e.to_string()))?;
     if addresses.is_empty() {
-        return Err(format!("no interface {name:?} with an address"));
+        return Err(DetectError::NoInterface(name.to_string()));
     }
-    let mut last_reason = format!("interface {name} has no {} address", family.name());
+    let mut last_reason = DetectError::NoFamilyOnInterface(name.to_string(), family);
     for ip in addresses.into_iter().filter(|ip| family.matches(ip)) {
         match check_public(&ip) {
             Ok(()) => return Ok(ip),
@@ -193,7 +252,7 @@ pub fn interface_address(name: &str, family: Family) -> Result<IpAddr, String> {
 mod tests {
     use super::*;
 
-    fn v4(body: &str) -> Result<IpAddr, String> {
+    fn v4(body: &str) -> Result<IpAddr, DetectError> {
         parse_answer(body.as_bytes(), Family::V4)
     }
 
@@ -216,7 +275,10 @@ mod tests {
         assert!(v4("<html><body>93.184.216.34</body></html>").is_err());
         assert!(v4(r#"{"address": "93.184.216.34"}"#).is_err());
         assert!(v4("").is_err());
-        assert!(v4("2a00:1450:4001::1").unwrap_err().contains("not an IPv4"));
+        assert!(v4("2a00:1450:4001::1")
+            .unwrap_err()
+            .to_string()
+            .contains("not an IPv4"));
         assert!(parse_answer(b"93.184.216.34", Family::V6).is_err());
         assert!(parse_answer(&[0xff, 0xfe], Family::V4).is_err());
         let long = format!("{}93.184.216.34", " ".repeat(MAX_ANSWER));
@@ -278,7 +340,7 @@ mod tests {
     #[test]
     fn loopback_interface_has_no_public_address() {
         let err = interface_address("lo", Family::V4).unwrap_err();
-        assert!(err.contains("loopback"), "{err}");
+        assert!(err.to_string().contains("loopback"), "{err}");
         assert!(interface_address("nosuchif0", Family::V4).is_err());
     }
 }

@@ -4,12 +4,13 @@
 use crate::clock;
 use crate::config::{Config, Secret};
 use crate::heartbeat::Heartbeats;
-use crate::listener::{Api, Listener};
+use crate::http::{Api, Listener};
 use crate::notify::{self, Notifier};
 use crate::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
-use crate::transport::{Minreq, Request, Response, Transport};
+use crate::sys::{self, PollFd};
+use crate::transport::{Minreq, Request, Response, Transport, TransportError};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -46,12 +47,12 @@ struct Serving<'a> {
 }
 
 impl Transport for Serving<'_> {
-    fn send(&mut self, request: Request) -> Result<Response, String> {
+    fn send(&mut self, request: Request) -> Result<Response, TransportError> {
         if let Some(listener) = self.listener.as_deref_mut() {
             listener.serve_pending(&self.answers);
         }
         if signals::requested() {
-            return Err("shutting down".to_string());
+            return Err(TransportError::ShuttingDown);
         }
         Minreq.send(request)
     }
@@ -60,10 +61,14 @@ impl Transport for Serving<'_> {
 pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
     let signal_fd =
         signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
-    raise_fd_limit();
-    let listener = match cfg.api_port {
+    // Up to MAX_CONNECTIONS status API connections need more descriptors than a common
+    // soft limit of 1024 leaves; the hard limit is ours to use.
+    if let Err(e) = sys::raise_fd_limit(4096) {
+        crate::warn!("cannot raise the open-file limit: {e}");
+    }
+    let listener = match cfg.status_api.port {
         Some(port) => {
-            let addr = SocketAddr::new(cfg.api_bind, port);
+            let addr = SocketAddr::new(cfg.status_api.bind, port);
             let l = Listener::bind(addr)
                 .map_err(|e| format!("cannot listen on {addr} (API_PORT/API_BIND): {e}"))?;
             crate::info!("status API on http://{addr} (/, /health, /widget, /metrics)");
@@ -78,7 +83,7 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
         "dyncfdns {} keeping {} up to date every {} s",
         env!("CARGO_PKG_VERSION"),
         cfg.hosts.join(", "),
-        cfg.update_interval
+        cfg.lifecycle.update_interval
     );
     let mut service = Service {
         cfg,
@@ -86,12 +91,12 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
         status: Status::new(cfg, Instant::now()),
         cache: Cache::default(),
         token: token.map(|t| t.expose().to_string()).unwrap_or_default(),
-        notifier: cfg.notify_url.clone().map(Notifier::new),
+        notifier: cfg.reporters.notify_url.clone().map(Notifier::new),
         heartbeats: Heartbeats::new(cfg),
         next_pass: Instant::now(),
         failures: 0,
     };
-    let mut fds: Vec<libc::pollfd> = Vec::new();
+    let mut fds: Vec<PollFd> = Vec::new();
     while !signals::requested() {
         if Instant::now() >= service.next_pass {
             service.pass();
@@ -100,7 +105,7 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
         }
     }
     crate::info!("stopping on signal");
-    if cfg.delete_on_stop {
+    if cfg.lifecycle.delete_on_stop {
         let n = sync::delete_managed(cfg, &mut service.cache, &mut Minreq);
         crate::info!("DELETE_ON_STOP: deleted {n} records");
     }
@@ -147,7 +152,7 @@ impl Service<'_> {
             self.listener.as_mut(),
             &self.status,
             &self.token,
-            cfg.metrics_public,
+            cfg.status_api.metrics_public,
         );
         self.heartbeats.start(&mut t);
         let report = sync::run_pass(cfg, &mut self.cache, &mut t, clock::now_unix());
@@ -163,7 +168,7 @@ impl Service<'_> {
         let unix = clock::now_unix();
         self.status.record_pass(&report, unix, end);
         self.failures = if report.ok() { 0 } else { self.failures + 1 };
-        self.next_pass = start + next_delay(self.failures, cfg.update_interval);
+        self.next_pass = start + next_delay(self.failures, cfg.lifecycle.update_interval);
         if let Some(wait) = report.retry_after {
             self.next_pass = self.next_pass.max(end + Duration::from_secs(wait));
         }
@@ -180,7 +185,7 @@ impl Service<'_> {
             self.listener.as_mut(),
             &self.status,
             &self.token,
-            self.cfg.metrics_public,
+            self.cfg.status_api.metrics_public,
         );
         if let Some(n) = self.notifier.as_mut() {
             if let Some(m) = notify::message(report, previous_ok, unix) {
@@ -192,7 +197,7 @@ impl Service<'_> {
     }
 
     /// Sleeps in poll(2) until the next pass, a status API event or a signal.
-    fn wait(&mut self, signal_fd: i32, fds: &mut Vec<libc::pollfd>) -> Result<(), String> {
+    fn wait(&mut self, signal_fd: i32, fds: &mut Vec<PollFd>) -> Result<(), String> {
         let now = Instant::now();
         let deadline = self
             .listener
@@ -200,23 +205,15 @@ impl Service<'_> {
             .and_then(|l| l.next_deadline())
             .map_or(self.next_pass, |d| d.min(self.next_pass));
         fds.clear();
-        fds.push(libc::pollfd {
-            fd: signal_fd,
-            events: libc::POLLIN,
-            revents: 0,
-        });
+        fds.push(sys::pollfd(signal_fd, sys::POLLIN));
         if let Some(l) = &self.listener {
             l.pollfds(fds);
         }
         let timeout = timeout_ms(deadline.saturating_duration_since(now));
-        // SAFETY: fds is a valid array of pollfd of the given length.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        if n < 0 {
-            let e = std::io::Error::last_os_error();
-            return match e.kind() {
-                std::io::ErrorKind::Interrupted => Ok(()),
-                _ => Err(format!("poll failed: {e}")),
-            };
+        match sys::poll(fds, timeout) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
+            Err(e) => return Err(format!("poll failed: {e}")),
         }
         if fds[0].revents != 0 {
             signals::drain(signal_fd);
@@ -225,28 +222,12 @@ impl Service<'_> {
             self.listener.as_mut(),
             &self.status,
             &self.token,
-            self.cfg.metrics_public,
+            self.cfg.status_api.metrics_public,
         );
         if let Some(l) = t.listener.as_deref_mut() {
             l.handle(&fds[1..], &t.answers, Instant::now());
         }
         Ok(())
-    }
-}
-
-/// Up to 1000 status API connections need more descriptors than a common soft limit of 1024
-/// leaves; the hard limit is ours to use.
-fn raise_fd_limit() {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit with a valid rlimit struct.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < 4096 {
-            lim.rlim_cur = lim.rlim_max.min(4096);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
     }
 }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Ok(true) healthy, Ok(false) answered but unhealthy; the message says what happened.
+/// `Ok` with the body when /health answered 200; otherwise `Err` saying what happened
+/// (no connection, no answer, or the status line and body of an unhealthy answer).
 pub fn check(port: u16, bind: IpAddr) -> Result<String, String> {
     let host = match bind {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),

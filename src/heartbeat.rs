@@ -16,8 +16,8 @@ pub struct Heartbeats {
 impl Heartbeats {
     pub fn new(cfg: &Config) -> Heartbeats {
         Heartbeats {
-            healthchecks: cfg.healthchecks.clone(),
-            uptime_kuma: cfg.uptime_kuma.clone(),
+            healthchecks: cfg.reporters.healthchecks.clone(),
+            uptime_kuma: cfg.reporters.uptime_kuma.clone(),
         }
     }
 

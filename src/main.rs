@@ -108,9 +108,10 @@ fn run_service() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let token = match cfg.api_port {
+    let store = config::FileStore(cfg.status_api.config_file.clone());
+    let token = match cfg.status_api.port {
         None => None,
-        Some(_) => match config::status_token(&cfg) {
+        Some(_) => match config::status_token(cfg.status_api.token.as_ref(), &store) {
             Ok((token, origin)) => {
                 announce_token(&cfg, &token, &origin);
                 Some(token)
@@ -135,11 +136,14 @@ fn announce_token(cfg: &config::Config, token: &config::Secret, origin: &config:
     match origin {
         config::TokenOrigin::Environment => info!("status API token from API_TOKEN"),
         config::TokenOrigin::ConfigFile => {
-            info!("status API token from {}", cfg.config_file.display())
+            info!(
+                "status API token from {}",
+                cfg.status_api.config_file.display()
+            )
         }
         config::TokenOrigin::Generated { saved } => {
             let place = if *saved {
-                format!("saved to {}", cfg.config_file.display())
+                format!("saved to {}", cfg.status_api.config_file.display())
             } else {
                 "not saved".to_string()
             };

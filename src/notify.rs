@@ -41,24 +41,24 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
         (true, Some(false)) => Some("recovered"),
     };
     let event = event.or((!records.is_empty()).then_some("updated"))?;
-    let mut error = None;
+    let mut error: Option<String> = None;
     if event == "failed" {
         for o in &report.outcomes {
             let why = match &o.state {
-                State::Failed(why) => why.as_str(),
-                State::Missing => "no record, and ALLOW_CREATE_HOSTS is off",
+                State::Failed(why) => why.to_string(),
+                State::Missing => "no record, and ALLOW_CREATE_HOSTS is off".to_string(),
                 _ => continue,
             };
+            records.push(entry(o, "failed", Some(&why)));
             error = error.or(Some(why));
-            records.push(entry(o, "failed", Some(why)));
         }
-        error = report.errors.first().map(String::as_str).or(error);
+        error = report.errors.first().map(ToString::to_string).or(error);
     }
     Some(
         Fields::default()
             .put("event", text(event))
             .put("time", time(Some(unix)))
-            .put("error", opt(error))
+            .put("error", opt(error.as_deref()))
             .raw("records", &format!("[{}]", records.join(",")))
             .end(),
     )
@@ -103,7 +103,7 @@ impl Notifier {
                     continue;
                 }
                 Ok(r) => format!("HTTP {}", r.status),
-                Err(e) => e,
+                Err(e) => e.to_string(),
             };
             *tries += 1;
             let dest = redacted(self.url.expose());
@@ -154,7 +154,9 @@ mod tests {
 
     #[test]
     fn failure_is_announced_once_and_recovery_once() {
-        let failed = report(vec![State::Failed("HTTP 500".into())]);
+        let failed = report(vec![State::Failed(crate::sync::Failure::Blocked(
+            "HTTP 500".into(),
+        ))]);
         let m = message(&failed, Some(true), 0).unwrap();
         assert!(
             m.starts_with(r#"{"event":"failed""#) && m.contains(r#""error":"HTTP 500""#),

@@ -1,17 +1,9 @@
 //! Reconciliation: what to do for one (host, type), given the records Cloudflare holds and
 //! the address we want. Pure: no I/O, no clock.
 
-use crate::cloudflare::{NewRecord, Patch, Record};
+pub use crate::dns::CreatePolicy;
+use crate::dns::{NewRecord, Patch, Record};
 use std::net::IpAddr;
-
-/// How records this tool creates look.
-#[derive(Clone, Debug)]
-pub struct CreatePolicy {
-    pub allowed: bool,
-    pub ttl: u32,
-    pub proxied: bool,
-    pub comment: Option<String>,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {

@@ -358,7 +358,7 @@ fn a_create_race_is_resolved_by_reading_again() {
     let ip = IpEcho::start(NEW);
     let cfg = in_process_config(&cf, &ip, "x.example.com");
     let mut cfg = cfg;
-    cfg.allow_create = true;
+    cfg.create.allowed = true;
     cf.inject("GET", "/dns_records", Fault::Status { status: 200, body: r#"{"success":true,"errors":[],"messages":[],"result":[],"result_info":{"page":1,"per_page":100,"count":0,"total_count":0,"total_pages":1}}"#.into(), retry_after: None }, 1);
     let pass = run_pass(&cfg, &mut Cache::default(), &mut Minreq, 1000);
     assert!(pass.ok(), "{pass:?}");

@@ -1,7 +1,8 @@
 //! Cloudflare's answers: any status and body must decode or fail cleanly.
 #![no_main]
 
-use dyncfdns::cloudflare::{decode_page, decode_record, Record, Zone};
+use dyncfdns::cloudflare::{decode_page, decode_record};
+use dyncfdns::dns::{Record, Zone};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! The status API's request path: bytes in, responses out (parse, route, respond).
 #![no_main]
 
-use dyncfdns::listener::{answer, Api};
+use dyncfdns::http::{answer, Api};
 use libfuzzer_sys::fuzz_target;
 
 struct Fixed;

@@ -1,7 +1,7 @@
 //! The status page at `/`: one self-contained HTML file, embedded, no outside assets. It asks
 //! for the token, keeps it in sessionStorage and shows what `/widget` reports.
 
-use crate::listener::Reply;
+use super::codec::Reply;
 
 const HTML: &str = include_str!("page.html");
 

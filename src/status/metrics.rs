@@ -1,7 +1,7 @@
 //! Prometheus metrics (text format 0.0.4): counters kept across passes, rendered on request.
 
+use super::records::RecordStatus;
 use crate::config::Family;
-use crate::status::RecordStatus;
 use crate::sync::Report;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -40,12 +40,14 @@ impl Metrics {
 
     pub fn render(&self, records: &[RecordStatus]) -> String {
         let mut out = String::with_capacity(2048);
-        header(
-            &mut out,
-            "passes_total",
-            "counter",
-            "Sync passes, by result.",
-        );
+        self.render_passes(&mut out);
+        self.render_detections(&mut out);
+        render_records(&mut out, records);
+        out
+    }
+
+    fn render_passes(&self, out: &mut String) {
+        header(out, "passes_total", "counter", "Sync passes, by result.");
         let _ = writeln!(
             out,
             "dyncfdns_passes_total{{result=\"ok\"}} {}",
@@ -57,7 +59,7 @@ impl Metrics {
             self.passes_failed
         );
         header(
-            &mut out,
+            out,
             "cloudflare_requests_total",
             "counter",
             "Cloudflare API requests, by method and HTTP status (0: no answer).",
@@ -69,7 +71,21 @@ impl Metrics {
             );
         }
         header(
-            &mut out,
+            out,
+            "last_success_timestamp_seconds",
+            "gauge",
+            "Unix time of the last pass that succeeded (0: none yet).",
+        );
+        let _ = writeln!(
+            out,
+            "dyncfdns_last_success_timestamp_seconds {}",
+            self.last_success.unwrap_or(0)
+        );
+    }
+
+    fn render_detections(&self, out: &mut String) {
+        header(
+            out,
             "detection_seconds",
             "gauge",
             "How long the last address detection took, by family.",
@@ -81,7 +97,7 @@ impl Metrics {
             );
         }
         header(
-            &mut out,
+            out,
             "detection_provider",
             "gauge",
             "The provider that gave the last address, by family (1).",
@@ -95,46 +111,37 @@ impl Metrics {
                 );
             }
         }
-        header(
-            &mut out,
-            "last_success_timestamp_seconds",
-            "gauge",
-            "Unix time of the last pass that succeeded (0: none yet).",
-        );
+    }
+}
+
+fn render_records(out: &mut String, records: &[RecordStatus]) {
+    header(
+        out,
+        "record_state",
+        "gauge",
+        "Each managed record's state after the last pass (1).",
+    );
+    for r in records {
         let _ = writeln!(
             out,
-            "dyncfdns_last_success_timestamp_seconds {}",
-            self.last_success.unwrap_or(0)
+            "dyncfdns_record_state{{{},state=\"{}\"}} 1",
+            record_labels(r),
+            r.state.label()
         );
-        header(
-            &mut out,
-            "record_state",
-            "gauge",
-            "Each managed record's state after the last pass (1).",
+    }
+    header(
+        out,
+        "record_last_change_timestamp_seconds",
+        "gauge",
+        "Unix time dyncfdns last changed each record (0: never).",
+    );
+    for r in records {
+        let _ = writeln!(
+            out,
+            "dyncfdns_record_last_change_timestamp_seconds{{{}}} {}",
+            record_labels(r),
+            r.last_change.unwrap_or(0)
         );
-        for r in records {
-            let _ = writeln!(
-                out,
-                "dyncfdns_record_state{{{},state=\"{}\"}} 1",
-                record_labels(r),
-                r.state
-            );
-        }
-        header(
-            &mut out,
-            "record_last_change_timestamp_seconds",
-            "gauge",
-            "Unix time dyncfdns last changed each record (0: never).",
-        );
-        for r in records {
-            let _ = writeln!(
-                out,
-                "dyncfdns_record_last_change_timestamp_seconds{{{}}} {}",
-                record_labels(r),
-                r.last_change.unwrap_or(0)
-            );
-        }
-        out
     }
 }
 

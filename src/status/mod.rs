@@ -1,21 +1,18 @@
-//! What the status API reports: the outcome of the passes so far. Pure state and JSON.
+//! What the status API reports: the outcome of the passes so far. Pure state and JSON;
+//! `records` is each record's state, `metrics` the Prometheus counters.
+
+mod metrics;
+mod records;
+
+pub use records::{RecordState, RecordStatus};
 
 use crate::config::{Config, Family};
 use crate::json::{text, time, Fields};
-use crate::metrics::Metrics;
 use crate::sync::{Report, State};
+use metrics::Metrics;
 use miniserde::json::{Number, Value};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
-
-pub struct RecordStatus {
-    pub name: String,
-    pub family: Family,
-    pub content: Option<String>,
-    pub state: &'static str,
-    /// When dyncfdns last changed this record (Unix seconds).
-    pub last_change: Option<u64>,
-}
 
 pub struct Status {
     hosts: Vec<String>,
@@ -36,10 +33,7 @@ pub struct Status {
 
 impl Status {
     pub fn new(cfg: &Config, now: Instant) -> Status {
-        let families: Vec<Family> = [Family::V4, Family::V6]
-            .into_iter()
-            .filter(|f| !cfg.providers(*f).is_empty())
-            .collect();
+        let families: Vec<Family> = cfg.families().collect();
         let records = cfg
             .hosts
             .iter()
@@ -48,7 +42,7 @@ impl Status {
                     name: h.clone(),
                     family: *f,
                     content: None,
-                    state: "pending",
+                    state: RecordState::Pending,
                     last_change: None,
                 })
             })
@@ -56,7 +50,7 @@ impl Status {
         Status {
             hosts: cfg.hosts.clone(),
             ipv6_on: families.contains(&Family::V6),
-            patience: Duration::from_secs(cfg.update_interval + health_grace(cfg)),
+            patience: Duration::from_secs(cfg.lifecycle.update_interval + health_grace(cfg)),
             started: now,
             last_check: None,
             last_check_at: None,
@@ -84,7 +78,7 @@ impl Status {
             else {
                 continue;
             };
-            rec.state = outcome.state.label();
+            rec.state = RecordState::from(&outcome.state);
             if outcome.content.is_some() {
                 rec.content = outcome.content.clone();
             }
@@ -130,7 +124,7 @@ impl Status {
                     .put("name", text(&r.name))
                     .put("type", text(r.family.record_type()))
                     .put("content", r.content.as_deref().map_or(Value::Null, text))
-                    .put("state", text(r.state))
+                    .put("state", text(r.state.label()))
                     .put("last_change", time(r.last_change))
                     .end()
             })
@@ -155,8 +149,8 @@ impl Status {
 /// Beyond the interval, the time a slow pass may take before /health gives up on it:
 /// the seed's 15 s plus every detection and a few Cloudflare calls timing out.
 fn health_grace(cfg: &Config) -> u64 {
-    let providers = (cfg.ip4_providers.len() + cfg.ip6_providers.len()) as u64;
-    15 + providers * cfg.detection_timeout + 4 * cfg.update_timeout
+    let providers = (cfg.detection.ip4.len() + cfg.detection.ip6.len()) as u64;
+    15 + providers * cfg.detection.timeout + 4 * cfg.cloudflare.timeout
 }
 
 fn ip(a: Option<IpAddr>) -> Value {
@@ -195,7 +189,7 @@ mod tests {
                 state: if ok {
                     State::Updated
                 } else {
-                    State::Failed("x".into())
+                    State::Failed(crate::sync::Failure::Throttled)
                 },
             }],
             ..Report::default()
@@ -234,6 +228,25 @@ mod tests {
     }
 
     #[test]
+    fn a_record_not_attempted_no_longer_shows_its_old_state() {
+        let t0 = Instant::now();
+        let mut s = Status::new(&cfg(false), t0);
+        s.record_pass(&report(true), 1_752_575_432, t0);
+        let mut skipped = report(true);
+        skipped.outcomes[0].state = State::NotAttempted;
+        skipped.outcomes[0].content = None;
+        s.record_pass(&skipped, 1_752_575_492, t0);
+        let w = s.widget_json(t0);
+        assert!(
+            w.contains(r#""content":"8.8.8.8","state":"not-attempted""#),
+            "{w}"
+        );
+        assert!(s
+            .metrics_text()
+            .contains(r#"name="a.example.com",type="A",state="not-attempted"} 1"#));
+    }
+
+    #[test]
     fn widget_keeps_the_seed_field_order() {
         let s = Status::new(&cfg(false), Instant::now());
         let w = s.widget_json(Instant::now());
@@ -269,7 +282,7 @@ mod tests {
         let mut s = Status::new(&c, t0);
         assert_eq!(s.health_json(t0).0, 200);
         s.record_pass(&report(true), 1_752_575_432, t0);
-        let patience = Duration::from_secs(c.update_interval + health_grace(&c));
+        let patience = Duration::from_secs(c.lifecycle.update_interval + health_grace(&c));
         assert_eq!(s.health_json(t0 + patience).0, 200);
         let (code, body) = s.health_json(t0 + patience + Duration::from_secs(1));
         assert_eq!(code, 503);

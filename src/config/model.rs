@@ -1,0 +1,191 @@
+//! What the configuration holds, grouped by the concern that uses it. Plain data: read by
+//! `reader`, checked by `parsers`, used everywhere else.
+
+pub use crate::dns::CreatePolicy;
+use crate::log::Level;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
+
+/// A credential. Its `Debug` hides the value so it cannot leak through `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// Sent as `Authorization: Bearer`.
+    Token(Secret),
+    /// The Global API Key, sent as `X-Auth-Key` + `X-Auth-Email`.
+    Key { key: Secret, email: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub fn record_type(self) -> &'static str {
+        match self {
+            Family::V4 => "A",
+            Family::V6 => "AAAA",
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        }
+    }
+    pub fn matches(self, ip: &IpAddr) -> bool {
+        matches!(
+            (self, ip),
+            (Family::V4, IpAddr::V4(_)) | (Family::V6, IpAddr::V6(_))
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provider {
+    Cloudflare,
+    Ipify,
+    Icanhazip,
+    Url(String),
+    Interface(String),
+    Static(IpAddr),
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Provider::Cloudflare => f.write_str("cloudflare"),
+            Provider::Ipify => f.write_str("ipify"),
+            Provider::Icanhazip => f.write_str("icanhazip"),
+            Provider::Url(u) => write!(f, "url:{u}"),
+            Provider::Interface(i) => write!(f, "interface:{i}"),
+            Provider::Static(ip) => write!(f, "static:{ip}"),
+        }
+    }
+}
+
+/// Talking to Cloudflare.
+#[derive(Clone, Debug)]
+pub struct Cloudflare {
+    pub auth: Auth,
+    pub api_url: String,
+    /// Seconds per request (`UPDATE_TIMEOUT`).
+    pub timeout: u64,
+    /// Seconds before zones and records are read again, 0 = every pass (`RECORD_CACHE_TTL`).
+    pub cache_ttl: u64,
+}
+
+/// Finding the public addresses.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    /// Empty when the family is off (`none`).
+    pub ip4: Vec<Provider>,
+    pub ip6: Vec<Provider>,
+    /// Seconds per detection request.
+    pub timeout: u64,
+}
+
+impl Detection {
+    pub fn providers(&self, family: Family) -> &[Provider] {
+        match family {
+            Family::V4 => &self.ip4,
+            Family::V6 => &self.ip6,
+        }
+    }
+}
+
+/// The status API.
+#[derive(Clone, Debug)]
+pub struct StatusApi {
+    /// `None` when the status API is disabled.
+    pub port: Option<u16>,
+    pub bind: IpAddr,
+    pub token: Option<Secret>,
+    /// Where a generated token is kept.
+    pub config_file: PathBuf,
+    /// `/metrics` without the token.
+    pub metrics_public: bool,
+}
+
+/// Who hears about passes.
+#[derive(Clone, Debug, Default)]
+pub struct Reporters {
+    /// Receives a JSON POST when records change, a pass fails, or passes recover.
+    pub notify_url: Option<Secret>,
+    /// A healthchecks.io ping URL.
+    pub healthchecks: Option<Secret>,
+    /// An Uptime Kuma push URL.
+    pub uptime_kuma: Option<Secret>,
+}
+
+/// When passes run and what happens at the end.
+#[derive(Clone, Debug)]
+pub struct Lifecycle {
+    /// Seconds between pass starts.
+    pub update_interval: u64,
+    pub dry_run: bool,
+    pub delete_on_stop: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub hosts: Vec<String>,
+    pub cloudflare: Cloudflare,
+    pub create: CreatePolicy,
+    pub detection: Detection,
+    pub status_api: StatusApi,
+    pub reporters: Reporters,
+    pub lifecycle: Lifecycle,
+    pub log_level: Level,
+    /// Things worth a warning that do not stop the program.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    pub fn providers(&self, family: Family) -> &[Provider] {
+        self.detection.providers(family)
+    }
+
+    /// The families whose records are managed, in order.
+    pub fn families(&self) -> impl Iterator<Item = Family> + '_ {
+        [Family::V4, Family::V6]
+            .into_iter()
+            .filter(|f| !self.providers(*f).is_empty())
+    }
+}
+
+/// All the problems found in the configuration; main exits with 2 on it.
+#[derive(Debug)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("invalid configuration:")?;
+        for p in &self.0 {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}

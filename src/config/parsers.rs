@@ -1,0 +1,111 @@
+//! Pure parsers for single values: booleans, durations, host names, providers. No I/O.
+
+use super::model::{Family, Provider};
+use std::net::IpAddr;
+
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Seconds as a plain number or with an `s`, `m` or `h` suffix.
+pub fn parse_seconds(v: &str) -> Option<u64> {
+    let v = v.trim().to_ascii_lowercase();
+    let (digits, unit) = match v.char_indices().last()? {
+        (i, 's') => (&v[..i], 1),
+        (i, 'm') => (&v[..i], 60),
+        (i, 'h') => (&v[..i], 3600),
+        _ => (&v[..], 1),
+    };
+    digits.trim().parse::<u64>().ok()?.checked_mul(unit)
+}
+
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    host == "localhost" || host.starts_with("127.")
+}
+
+/// Lowercase, trimmed, without a trailing dot.
+pub fn normalize_host(name: &str) -> String {
+    name.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// A host name Cloudflare can hold an A/AAAA record for; `*.` wildcards allowed.
+pub fn check_host(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("empty name".to_string());
+    }
+    if name.len() > 253 {
+        return Err(format!("{} characters, the limit is 253", name.len()));
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Err("needs at least two labels, like home.example.com".to_string());
+    }
+    for (i, label) in labels.iter().enumerate() {
+        if label.is_empty() {
+            return Err("empty label (two dots in a row, or a leading dot)".to_string());
+        }
+        if label.len() > 63 {
+            return Err(format!("label {label:?} is longer than 63 characters"));
+        }
+        if *label == "*" {
+            if i != 0 {
+                return Err("a wildcard '*' may only be the first label".to_string());
+            }
+            continue;
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            let hint = if c.is_ascii() {
+                ""
+            } else {
+                " (write internationalized names in punycode, xn--...)"
+            };
+            return Err(format!("character {c:?} is not allowed{hint}"));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("label {label:?} starts or ends with '-'"));
+        }
+    }
+    Ok(())
+}
+
+pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, String> {
+    let (kind, arg) = match item.split_once(':') {
+        Some((k, a)) => (k.trim().to_ascii_lowercase(), Some(a.trim())),
+        None => (item.to_ascii_lowercase(), None),
+    };
+    match (kind.as_str(), arg) {
+        ("none", None) => Ok(None),
+        ("cloudflare", None) => Ok(Some(Provider::Cloudflare)),
+        ("ipify", None) => Ok(Some(Provider::Ipify)),
+        ("icanhazip", None) => Ok(Some(Provider::Icanhazip)),
+        ("url", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
+            Ok(Some(Provider::Url(u.to_string())))
+        }
+        ("url", _) => Err(format!(
+            "{item:?}: url: needs an http:// or https:// URL"
+        )),
+        ("interface", Some(i)) if !i.is_empty() && i.len() < 16 && !i.contains('/') => {
+            Ok(Some(Provider::Interface(i.to_string())))
+        }
+        ("interface", _) => Err(format!(
+            "{item:?}: interface: needs a network interface name such as eth0 or pppoe-wan"
+        )),
+        ("static", Some(a)) => match a.parse::<IpAddr>() {
+            Ok(ip) if family.matches(&ip) => Ok(Some(Provider::Static(ip))),
+            Ok(_) => Err(format!("{item:?}: static: is not an {} address", family.name())),
+            Err(_) => Err(format!("{item:?}: static: is not an IP address")),
+        },
+        _ => Err(format!(
+            "unknown provider {item:?}; expected cloudflare, ipify, icanhazip, url:<URL>, interface:<name>, static:<address> or none"
+        )),
+    }
+}

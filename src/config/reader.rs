@@ -1,0 +1,300 @@
+//! Reads settings from a `Source` (the environment and files, or a map in tests), collecting
+//! every problem, so one run tells the user all that is wrong.
+
+use super::model::{Auth, ConfigError, Family, Provider, Secret, DEFAULT_API_URL};
+use super::parsers::{
+    check_host, is_loopback_url, normalize_host, parse_bool, parse_provider, parse_seconds,
+};
+use crate::log::Level;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Where settings come from: the process environment in production, a map in tests.
+pub struct Source<'a> {
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    pub read_file: &'a dyn Fn(&str) -> std::io::Result<String>,
+}
+
+pub(super) struct Reader<'a> {
+    src: &'a Source<'a>,
+    pub(super) problems: Vec<String>,
+    pub(super) warnings: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(src: &'a Source<'a>) -> Reader<'a> {
+        Reader {
+            src,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(super) fn finish<T>(self, value: T) -> Result<T, ConfigError> {
+        if self.problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(ConfigError(self.problems))
+        }
+    }
+
+    /// A variable's trimmed value; set-but-empty counts as unset, as compose files often do.
+    pub(super) fn text(&self, name: &str) -> Option<String> {
+        (self.src.var)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `NAME`, or the contents of the file named by `NAME_FILE` (Docker and Kubernetes secrets).
+    pub(super) fn secret(&mut self, name: &str) -> Option<Secret> {
+        let file_var = format!("{name}_FILE");
+        let direct = self.text(name);
+        let path = self.text(&file_var);
+        if direct.is_some() && path.is_some() {
+            self.warnings
+                .push(format!("both {name} and {file_var} are set; using {name}"));
+        }
+        if direct.is_some() {
+            return direct.map(Secret::new);
+        }
+        let path = path?;
+        match (self.src.read_file)(&path) {
+            Ok(contents) => {
+                let value = contents.trim_end().to_string();
+                if value.is_empty() {
+                    self.problems
+                        .push(format!("{file_var}: the file {path} is empty"));
+                    None
+                } else {
+                    Some(Secret::new(value))
+                }
+            }
+            Err(e) => {
+                self.problems
+                    .push(format!("{file_var}: cannot read {path}: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A URL that may carry a secret (a webhook or ping key): checked, never echoed.
+    pub(super) fn url_secret(&mut self, name: &str) -> Option<Secret> {
+        let url = self.secret(name)?;
+        let u = url.expose();
+        if (u.starts_with("https://") || u.starts_with("http://"))
+            && !u.contains(char::is_whitespace)
+        {
+            Some(url)
+        } else {
+            self.problems.push(format!(
+                "{name}: expected an http:// or https:// URL (the value is not shown: it may hold a key)"
+            ));
+            None
+        }
+    }
+
+    pub(super) fn boolean(&mut self, name: &str, default: bool) -> bool {
+        let Some(v) = self.text(name) else {
+            return default;
+        };
+        match parse_bool(&v) {
+            Some(b) => b,
+            None => {
+                self.problems.push(format!(
+                    "{name}: expected true/false, 1/0, yes/no or on/off, got {v:?}"
+                ));
+                default
+            }
+        }
+    }
+
+    pub(super) fn seconds(&mut self, name: &str, default: u64, min: u64, max: u64) -> u64 {
+        let Some(v) = self.text(name) else {
+            return default;
+        };
+        match parse_seconds(&v) {
+            Some(n) if (min..=max).contains(&n) => n,
+            _ => {
+                self.problems.push(format!(
+                    "{name}: expected a number of seconds from {min} to {max} (e.g. 60, 90s, 5m), got {v:?}"
+                ));
+                default
+            }
+        }
+    }
+
+    pub(super) fn hosts(&mut self) -> Vec<String> {
+        let Some(list) = self.text("HOST_LIST") else {
+            self.problems.push(
+                "HOST_LIST is required: a comma-separated list of host names, e.g. home.example.com,server.example.com"
+                    .to_string(),
+            );
+            return Vec::new();
+        };
+        let mut hosts: Vec<String> = Vec::new();
+        for entry in list.split(',') {
+            let name = normalize_host(entry);
+            if name.is_empty() && entry.trim().is_empty() {
+                continue;
+            }
+            match check_host(&name) {
+                Ok(()) if !hosts.contains(&name) => hosts.push(name),
+                Ok(()) => {}
+                Err(why) => self.problems.push(format!(
+                    "HOST_LIST: {:?} is not a valid host name: {why}",
+                    entry.trim()
+                )),
+            }
+        }
+        if hosts.is_empty() && self.problems.is_empty() {
+            self.problems
+                .push("HOST_LIST: no host names found".to_string());
+        }
+        hosts
+    }
+
+    pub(super) fn auth(&mut self) -> Option<Auth> {
+        let token = self.secret("CLOUDFLARE_API_TOKEN");
+        let key = self.secret("CLOUDFLARE_API_KEY");
+        let email = self.secret("CLOUDFLARE_API_EMAIL");
+        if let Some(token) = token {
+            if key.is_some() {
+                self.warnings.push(
+                    "both CLOUDFLARE_API_TOKEN and CLOUDFLARE_API_KEY are set; using the token"
+                        .to_string(),
+                );
+            }
+            return Some(Auth::Token(token));
+        }
+        match (key, email) {
+            (Some(key), Some(email)) => Some(Auth::Key {
+                key,
+                email: email.expose().to_string(),
+            }),
+            (Some(_), None) => {
+                self.problems.push(
+                    "CLOUDFLARE_API_EMAIL is required with CLOUDFLARE_API_KEY (or use CLOUDFLARE_API_TOKEN instead)"
+                        .to_string(),
+                );
+                None
+            }
+            _ => {
+                self.problems.push(
+                    "CLOUDFLARE_API_TOKEN is required (a token with Zone:Read and DNS:Edit), or CLOUDFLARE_API_KEY with CLOUDFLARE_API_EMAIL"
+                        .to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn api_url(&mut self) -> String {
+        let url = self
+            .text("CLOUDFLARE_API_URL")
+            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        let url = url.trim_end_matches('/').to_string();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            self.problems.push(format!(
+                "CLOUDFLARE_API_URL: expected an http:// or https:// URL, got {url:?}"
+            ));
+        } else if url.starts_with("http://") && !is_loopback_url(&url) {
+            self.warnings.push(
+                "CLOUDFLARE_API_URL is plain http: credentials cross the network unencrypted"
+                    .to_string(),
+            );
+        }
+        url
+    }
+
+    pub(super) fn providers(&mut self, name: &str, default: &str, family: Family) -> Vec<Provider> {
+        let list = self.text(name).unwrap_or_else(|| default.to_string());
+        let mut out = Vec::new();
+        let mut saw_none = false;
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match parse_provider(item, family) {
+                Ok(Some(p)) => out.push(p),
+                Ok(None) => saw_none = true,
+                Err(why) => self.problems.push(format!("{name}: {why}")),
+            }
+        }
+        if saw_none && !out.is_empty() {
+            self.problems.push(format!(
+                "{name}: \"none\" turns {} detection off and cannot be combined with providers",
+                family.name()
+            ));
+        }
+        if saw_none {
+            Vec::new()
+        } else {
+            out
+        }
+    }
+
+    pub(super) fn ttl(&mut self) -> u32 {
+        let Some(v) = self.text("TTL") else {
+            return 1;
+        };
+        let n = if v.eq_ignore_ascii_case("auto") {
+            Some(1)
+        } else {
+            v.parse::<u32>().ok()
+        };
+        match n {
+            Some(n) if n == 1 || (30..=86_400).contains(&n) => n,
+            _ => {
+                self.problems.push(format!(
+                    "TTL: expected 1 (automatic) or 30 to 86400 seconds, got {v:?}"
+                ));
+                1
+            }
+        }
+    }
+
+    pub(super) fn log_level(&mut self) -> Level {
+        let debug = self.boolean("DEBUG", false);
+        let level = match self.text("LOG_LEVEL") {
+            None => Level::Info,
+            Some(v) => Level::parse(&v).unwrap_or_else(|| {
+                self.problems.push(format!(
+                    "LOG_LEVEL: expected debug, info, warn or error, got {v:?}"
+                ));
+                Level::Info
+            }),
+        };
+        if debug {
+            Level::Debug
+        } else {
+            level
+        }
+    }
+
+    pub(super) fn api_port(&mut self) -> Option<u16> {
+        let Some(v) = self.text("API_PORT") else {
+            return Some(5000);
+        };
+        match v.parse::<i64>() {
+            Ok(n) if n <= 0 => None,
+            Ok(n) if n <= 65_535 => Some(n as u16),
+            _ => {
+                self.problems.push(format!(
+                    "API_PORT: expected a port from 1 to 65535 (0 or less disables the status API), got {v:?}"
+                ));
+                None
+            }
+        }
+    }
+
+    pub(super) fn api_bind(&mut self) -> IpAddr {
+        let Some(v) = self.text("API_BIND") else {
+            return IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+        };
+        match v.trim_matches(|c| c == '[' || c == ']').parse() {
+            Ok(ip) => ip,
+            Err(_) => {
+                self.problems.push(format!(
+                    "API_BIND: expected an IP address such as 0.0.0.0, 127.0.0.1 or ::, got {v:?}"
+                ));
+                IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+            }
+        }
+    }
+}

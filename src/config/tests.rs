@@ -1,0 +1,273 @@
+//! The reader and parsers, through `parse` with a map for the environment.
+
+use super::*;
+use std::collections::HashMap;
+
+fn parse_map(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let var = move |name: &str| map.get(name).cloned();
+    let read_file = |path: &str| {
+        if path == "/secrets/token" {
+            Ok("file-token\n".to_string())
+        } else {
+            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "missing"))
+        }
+    };
+    parse(&Source {
+        var: &var,
+        read_file: &read_file,
+    })
+}
+
+fn problems(pairs: &[(&str, &str)]) -> Vec<String> {
+    match parse_map(pairs) {
+        Ok(_) => panic!("expected a configuration error"),
+        Err(ConfigError(p)) => p,
+    }
+}
+
+const BASE: [(&str, &str); 2] = [
+    ("HOST_LIST", "a.example.com"),
+    ("CLOUDFLARE_API_TOKEN", "t"),
+];
+
+fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut v = BASE.to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn defaults_follow_the_seed() {
+    let c = parse_map(&BASE).unwrap();
+    assert_eq!(c.lifecycle.update_interval, 60);
+    assert_eq!(c.status_api.port, Some(5000));
+    assert!(!c.create.allowed);
+    assert_eq!(c.detection.ip4, vec![Provider::Cloudflare, Provider::Ipify]);
+    assert!(c.detection.ip6.is_empty());
+    assert_eq!(c.create.ttl, 1);
+    assert_eq!(c.cloudflare.api_url, DEFAULT_API_URL);
+    assert_eq!(
+        c.status_api.config_file,
+        PathBuf::from("./config/.config.json")
+    );
+}
+
+#[test]
+fn hosts_are_normalized_deduped_and_ordered() {
+    let c = parse_map(&[
+        (
+            "HOST_LIST",
+            " B.Example.com., a.example.com,b.example.com,*.example.com,example.com",
+        ),
+        ("CLOUDFLARE_API_TOKEN", "t"),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.hosts,
+        vec![
+            "b.example.com",
+            "a.example.com",
+            "*.example.com",
+            "example.com"
+        ]
+    );
+}
+
+#[test]
+fn every_bad_host_is_named() {
+    let long_label = format!("{}.example.com", "a".repeat(64));
+    let long_name = format!("{}.com", "abcdefghi.".repeat(26));
+    let list = format!("ok.example.com,a..b.com,bad!.example.com,{long_label},{long_name},a.*.com,-x.example.com,h\u{e9}.example.com,localhost");
+    let p = problems(&[("HOST_LIST", &list), ("CLOUDFLARE_API_TOKEN", "t")]);
+    assert_eq!(p.len(), 8, "{p:#?}");
+    assert!(p.iter().all(|m| m.starts_with("HOST_LIST: ")));
+    assert!(p[1].contains("bad!.example.com") && p[1].contains("'!'"));
+    assert!(p[2].contains("longer than 63"));
+    assert!(p[3].contains("limit is 253"));
+    assert!(p[6].contains("punycode"));
+}
+
+#[test]
+fn missing_everything_reports_all() {
+    let p = problems(&[("TTL", "5"), ("ALLOW_CREATE_HOSTS", "maybe")]);
+    let text = p.join("\n");
+    assert!(text.contains("HOST_LIST is required"));
+    assert!(text.contains("CLOUDFLARE_API_TOKEN is required"));
+    assert!(text.contains("TTL: expected 1"));
+    assert!(text.contains("ALLOW_CREATE_HOSTS: expected true/false"));
+}
+
+#[test]
+fn token_wins_over_global_key() {
+    let c = parse_map(&with(&[
+        ("CLOUDFLARE_API_KEY", "k"),
+        ("CLOUDFLARE_API_EMAIL", "e@x.com"),
+    ]))
+    .unwrap();
+    assert_eq!(c.cloudflare.auth, Auth::Token(Secret::new("t".into())));
+    assert!(c.warnings.iter().any(|w| w.contains("using the token")));
+}
+
+#[test]
+fn global_key_needs_email() {
+    let pairs = [("HOST_LIST", "a.example.com"), ("CLOUDFLARE_API_KEY", "k")];
+    assert!(problems(&pairs)[0].contains("CLOUDFLARE_API_EMAIL is required"));
+    let c = parse_map(&[
+        ("HOST_LIST", "a.example.com"),
+        ("CLOUDFLARE_API_KEY", "k"),
+        ("CLOUDFLARE_API_EMAIL", "me@example.com"),
+    ])
+    .unwrap();
+    assert!(matches!(c.cloudflare.auth, Auth::Key { ref email, .. } if email == "me@example.com"));
+}
+
+#[test]
+fn secrets_come_from_files_trimmed() {
+    let c = parse_map(&[
+        ("HOST_LIST", "a.example.com"),
+        ("CLOUDFLARE_API_TOKEN_FILE", "/secrets/token"),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.cloudflare.auth,
+        Auth::Token(Secret::new("file-token".into()))
+    );
+    let p = problems(&[
+        ("HOST_LIST", "a.example.com"),
+        ("CLOUDFLARE_API_TOKEN_FILE", "/secrets/nope"),
+    ]);
+    assert!(p[0].starts_with("CLOUDFLARE_API_TOKEN_FILE: cannot read /secrets/nope"));
+}
+
+#[test]
+fn secret_debug_hides_value() {
+    let s = Secret::new("hunter2".into());
+    assert!(!format!("{:?}", Auth::Token(s)).contains("hunter2"));
+}
+
+#[test]
+fn booleans_accept_common_spellings() {
+    for (v, b) in [
+        ("TRUE", true),
+        ("1", true),
+        ("Yes", true),
+        ("on", true),
+        ("false", false),
+        ("0", false),
+        ("NO", false),
+        ("Off", false),
+    ] {
+        assert_eq!(parse_bool(v), Some(b), "{v}");
+    }
+    assert_eq!(parse_bool("y"), None);
+}
+
+#[test]
+fn providers_parse_per_family() {
+    let c = parse_map(&with(&[
+        (
+            "IP4_PROVIDER",
+            "url:http://127.0.0.1:9/ip, interface:eth0, static:1.2.3.4",
+        ),
+        ("IP6_PROVIDER", "ipify,icanhazip"),
+    ]))
+    .unwrap();
+    assert_eq!(c.detection.ip4.len(), 3);
+    assert_eq!(
+        c.detection.ip4[2],
+        Provider::Static("1.2.3.4".parse().unwrap())
+    );
+    assert_eq!(c.detection.ip6, vec![Provider::Ipify, Provider::Icanhazip]);
+    let p = problems(&with(&[
+        ("IP4_PROVIDER", "static:2001:db8::1,bogus,url:ftp://x"),
+        ("IP6_PROVIDER", "none,ipify"),
+    ]));
+    assert_eq!(p.len(), 4, "{p:#?}");
+    assert!(p[0].contains("not an IPv4 address"));
+    assert!(p[1].contains("unknown provider \"bogus\""));
+    assert!(p[3].starts_with("IP6_PROVIDER"));
+}
+
+#[test]
+fn both_families_off_is_an_error() {
+    let p = problems(&with(&[("IP4_PROVIDER", "none")]));
+    assert!(p[0].contains("both none"));
+}
+
+#[test]
+fn numbers_and_ports() {
+    let c = parse_map(&with(&[
+        ("UPDATE_INTERVAL", "5m"),
+        ("API_PORT", "-1"),
+        ("TTL", "300"),
+        ("RECORD_CACHE_TTL", "0"),
+    ]))
+    .unwrap();
+    assert_eq!(c.lifecycle.update_interval, 300);
+    assert_eq!(c.status_api.port, None);
+    assert_eq!(c.create.ttl, 300);
+    assert_eq!(c.cloudflare.cache_ttl, 0);
+    let c = parse_map(&with(&[("UPDATE_INTERVAL", "10")])).unwrap();
+    assert!(c.warnings.iter().any(|w| w.contains("UPDATE_INTERVAL")));
+    let p = problems(&with(&[
+        ("UPDATE_INTERVAL", "0"),
+        ("API_PORT", "70000"),
+        ("API_BIND", "nowhere"),
+        ("DETECTION_TIMEOUT", "soon"),
+    ]));
+    assert_eq!(p.len(), 4, "{p:#?}");
+}
+
+#[test]
+fn hook_urls_are_checked_without_echoing_them() {
+    let c = parse_map(&with(&[
+        ("NOTIFY_URL", "https://hooks.example.com/abc"),
+        ("DELETE_ON_STOP", "yes"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        c.reporters.notify_url.unwrap().expose(),
+        "https://hooks.example.com/abc"
+    );
+    assert!(c.lifecycle.delete_on_stop && !c.status_api.metrics_public);
+    let p = problems(&with(&[
+        ("HEALTHCHECKS", "hc-ping.com/secret-uuid"),
+        ("UPTIMEKUMA", "ftp://x/secret-push"),
+    ]));
+    assert_eq!(p.len(), 2);
+    assert!(p.iter().all(|m| !m.contains("secret")), "{p:?}");
+}
+
+#[test]
+fn log_level_from_debug_or_level() {
+    assert_eq!(
+        parse_map(&with(&[("DEBUG", "true")])).unwrap().log_level,
+        Level::Debug
+    );
+    assert_eq!(
+        parse_map(&with(&[("LOG_LEVEL", "WARN")]))
+            .unwrap()
+            .log_level,
+        Level::Warn
+    );
+    assert!(problems(&with(&[("LOG_LEVEL", "loud")]))[0].starts_with("LOG_LEVEL"));
+}
+
+#[test]
+fn api_url_is_checked() {
+    let c = parse_map(&with(&[(
+        "CLOUDFLARE_API_URL",
+        "http://127.0.0.1:8080/client/v4/",
+    )]))
+    .unwrap();
+    assert_eq!(c.cloudflare.api_url, "http://127.0.0.1:8080/client/v4");
+    assert!(c.warnings.is_empty());
+    assert!(
+        problems(&with(&[("CLOUDFLARE_API_URL", "api.cloudflare.com")]))[0]
+            .starts_with("CLOUDFLARE_API_URL")
+    );
+}

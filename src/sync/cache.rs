@@ -1,0 +1,198 @@
+//! What is known between passes: each host's zone and each zone's records on the managed
+//! names. Both expire after `RECORD_CACHE_TTL`; a failed write invalidates a zone's records,
+//! and a write only ever updates records of a zone whose read is still cached, so a partial
+//! view is never taken for a fresh one.
+
+use crate::dns::{Record, Zone};
+use std::collections::HashMap;
+
+#[derive(Default)]
+pub struct Cache {
+    /// Host → its zone (`None`: found in no zone), and when that was learnt.
+    zones: HashMap<String, (Option<Zone>, Learnt)>,
+    /// Zone id → the records on the managed names (A, AAAA and CNAME only), and when read.
+    records: HashMap<String, (Vec<Record>, Learnt)>,
+    /// The current pass, set by `begin`.
+    now: Learnt,
+    ttl: u64,
+}
+
+/// When an entry was learnt: the pass (counted from 1) and its Unix time.
+#[derive(Clone, Copy, Default)]
+struct Learnt {
+    pass: u64,
+    at: u64,
+}
+
+impl Cache {
+    /// Starts a pass at Unix time `now`, with entries living `ttl` seconds.
+    pub fn begin(&mut self, now: u64, ttl: u64) {
+        self.now = Learnt {
+            pass: self.now.pass + 1,
+            at: now,
+        };
+        self.ttl = ttl;
+    }
+
+    /// Whether an entry can be used now: learnt in this pass, or within the ttl (0: never
+    /// across passes).
+    fn fresh(&self, learnt: &Learnt) -> bool {
+        learnt.pass == self.now.pass
+            || (self.ttl > 0 && self.now.at.saturating_sub(learnt.at) < self.ttl)
+    }
+
+    /// The host's zone if known and fresh: `Some(None)` when it is known to be in no zone.
+    pub fn zone(&self, host: &str) -> Option<Option<&Zone>> {
+        match self.zones.get(host) {
+            Some((zone, learnt)) if self.fresh(learnt) => Some(zone.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The host's zone as last learnt, fresh or not (for DELETE_ON_STOP at exit).
+    pub fn known_zone(&self, host: &str) -> Option<&Zone> {
+        self.zones.get(host).and_then(|(z, _)| z.as_ref())
+    }
+
+    pub fn set_zone(&mut self, host: &str, zone: Option<Zone>) {
+        self.zones.insert(host.to_string(), (zone, self.now));
+    }
+
+    /// Forgets records of zones no host is in any more (a zone re-created under a new id).
+    pub fn forget_unused_zones(&mut self) {
+        let zones = &self.zones;
+        self.records.retain(|id, _| {
+            zones
+                .values()
+                .any(|(z, _)| z.as_ref().is_some_and(|z| &z.id == id))
+        });
+    }
+
+    /// The zone's records if they were read and are fresh.
+    pub fn records(&self, zone_id: &str) -> Option<&[Record]> {
+        match self.records.get(zone_id) {
+            Some((records, learnt)) if self.fresh(learnt) => Some(records),
+            _ => None,
+        }
+    }
+
+    /// Every zone's records as last read, fresh or not (for DELETE_ON_STOP at exit).
+    pub fn all_records(&self) -> impl Iterator<Item = (&str, &[Record])> {
+        self.records
+            .iter()
+            .map(|(id, (records, _))| (id.as_str(), records.as_slice()))
+    }
+
+    pub fn set_records(&mut self, zone_id: &str, records: Vec<Record>) {
+        self.records
+            .insert(zone_id.to_string(), (records, self.now));
+    }
+
+    /// A record a write returned: replaces the cached one with its id, or joins the zone's
+    /// list. Only for a zone whose records are cached; never starts a new list, since a list
+    /// holding just this record would hide the others.
+    pub fn update(&mut self, zone_id: &str, record: Record) {
+        let Some((records, _)) = self.records.get_mut(zone_id) else {
+            return;
+        };
+        match records.iter_mut().find(|r| r.id == record.id) {
+            Some(slot) => *slot = record,
+            None => records.push(record),
+        }
+    }
+
+    /// After a failed write: read the zone's records afresh next time, and its id too when
+    /// Cloudflare said the id is stale.
+    pub fn invalidate(&mut self, zone: &Zone, stale_id: bool) {
+        self.records.remove(&zone.id);
+        if stale_id {
+            self.zones
+                .retain(|_, (z, _)| z.as_ref().is_none_or(|z| z.id != zone.id));
+        }
+    }
+
+    pub fn clear_records(&mut self) {
+        self.records.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(id: &str) -> Record {
+        Record {
+            id: id.into(),
+            name: "a.example.com".into(),
+            rtype: "A".into(),
+            content: "8.8.8.8".into(),
+            ttl: None,
+            proxied: None,
+            created_on: None,
+        }
+    }
+
+    fn zone() -> Zone {
+        Zone {
+            id: "z".into(),
+            name: "example.com".into(),
+        }
+    }
+
+    #[test]
+    fn entries_expire_after_the_ttl_and_never_with_zero() {
+        let mut c = Cache::default();
+        c.begin(100, 60);
+        c.set_zone("a.example.com", Some(zone()));
+        c.set_records("z", vec![rec("1")]);
+        c.begin(159, 60);
+        assert!(c.zone("a.example.com").is_some() && c.records("z").is_some());
+        c.begin(160, 60);
+        assert!(c.zone("a.example.com").is_none() && c.records("z").is_none());
+        assert_eq!(c.known_zone("a.example.com"), Some(&zone()));
+        c.begin(100, 0);
+        assert!(c.zone("a.example.com").is_none());
+        c.set_zone("a.example.com", Some(zone()));
+        assert!(
+            c.zone("a.example.com").is_some(),
+            "usable in the pass that learnt it"
+        );
+        c.begin(100, 0);
+        assert!(c.zone("a.example.com").is_none());
+    }
+
+    #[test]
+    fn update_never_inserts_a_zone() {
+        let mut c = Cache::default();
+        c.begin(0, 60);
+        c.update("z", rec("1"));
+        assert!(c.records("z").is_none());
+        c.set_records("z", vec![rec("1")]);
+        let mut changed = rec("1");
+        changed.content = "9.9.9.9".into();
+        c.update("z", changed);
+        c.update("z", rec("2"));
+        let ids: Vec<&str> = c
+            .records("z")
+            .unwrap()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(ids, ["1", "2"]);
+        assert_eq!(c.records("z").unwrap()[0].content, "9.9.9.9");
+        c.invalidate(&zone(), false);
+        c.update("z", rec("3"));
+        assert!(c.records("z").is_none());
+    }
+
+    #[test]
+    fn a_stale_id_forgets_the_hosts_zone() {
+        let mut c = Cache::default();
+        c.begin(0, 60);
+        c.set_zone("a.example.com", Some(zone()));
+        c.set_zone("b.example.org", None);
+        c.invalidate(&zone(), true);
+        assert!(c.zone("a.example.com").is_none());
+        assert_eq!(c.zone("b.example.org"), Some(None));
+    }
+}

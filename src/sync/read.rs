@@ -1,0 +1,89 @@
+//! Reading a zone's records on the managed names: the whole zone, or name by name, whichever
+//! takes fewer calls (a pure choice), kept in the cache until it expires.
+
+use super::cache::Cache;
+use crate::cloudflare::{CfError, Client};
+use crate::dns::{Record, Zone};
+
+/// Whether to ask for each managed name rather than read the zone's pages: with one name,
+/// or when the zone's further pages would cost more calls than the names.
+pub fn by_name(names: usize, zone_pages: Option<u32>) -> bool {
+    match zone_pages {
+        _ if names == 1 => true,
+        Some(p) => (p as usize).saturating_sub(1) > names,
+        None => false,
+    }
+}
+
+/// Only what a pass manages or must respect: A, AAAA and CNAME on the managed names.
+pub fn keep_managed(records: &mut Vec<Record>, names: &[String]) {
+    records.retain(|r| {
+        matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME")
+            && names.iter().any(|n| n.eq_ignore_ascii_case(&r.name))
+    });
+}
+
+/// Reads the zone's records on the managed names (those of `hosts` in the zone), unless the
+/// cache still holds them fresh.
+pub fn ensure_records(
+    hosts: &[String],
+    zone: &Zone,
+    cache: &mut Cache,
+    client: &mut Client,
+) -> Result<(), CfError> {
+    if cache.records(&zone.id).is_some() {
+        return Ok(());
+    }
+    let names: Vec<String> = hosts
+        .iter()
+        .filter(|h| matches!(cache.zone(h), Some(Some(z)) if z.id == zone.id))
+        .cloned()
+        .collect();
+    let mut records = Vec::new();
+    let mut first_page = None;
+    if !by_name(names.len(), None) {
+        let first = client.records_page(&zone.id, None, 1)?;
+        if !by_name(names.len(), Some(first.total_pages)) {
+            first_page = Some(first);
+        }
+    }
+    match first_page {
+        Some(first) => {
+            records = first.items;
+            for page in 2..=first.total_pages {
+                records.extend(client.records_page(&zone.id, None, page)?.items);
+            }
+        }
+        None => {
+            for name in &names {
+                records.extend(records_named(client, zone, name)?);
+            }
+        }
+    }
+    keep_managed(&mut records, &names);
+    cache.set_records(&zone.id, records);
+    Ok(())
+}
+
+/// Every record on one name, all pages.
+pub fn records_named(client: &mut Client, zone: &Zone, name: &str) -> Result<Vec<Record>, CfError> {
+    let first = client.records_page(&zone.id, Some(name), 1)?;
+    let mut out = first.items;
+    for page in 2..=first.total_pages {
+        out.extend(client.records_page(&zone.id, Some(name), page)?.items);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_by_name_only_when_cheaper() {
+        assert!(by_name(1, None));
+        assert!(!by_name(2, None));
+        assert!(!by_name(2, Some(3)));
+        assert!(by_name(2, Some(4)));
+    }
+}

@@ -1,0 +1,199 @@
+//! What a pass found and did: one outcome per (host, family), the problems that are not about
+//! one record, and the Cloudflare calls it made.
+
+use crate::cloudflare::CfError;
+use crate::config::Family;
+use crate::detect::DetectFailure;
+use crate::transport::Method;
+use std::fmt;
+use std::net::IpAddr;
+
+/// Why a record could not be brought in line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The host is under no zone the credentials can see.
+    NoZone { host: String },
+    /// The name cannot hold the record (a CNAME is there); the message says which.
+    Blocked(String),
+    /// Cloudflare refused or could not be reached while doing `context`.
+    Cloudflare { context: String, error: CfError },
+    /// Cloudflare asked us to slow down before this record's zone was reached.
+    Throttled,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Failure::NoZone { host } => write!(
+                f,
+                "{host} is in no zone these credentials can see; check that the token's zone resources include its zone (Zone:Read, DNS:Edit)"
+            ),
+            Failure::Blocked(why) => f.write_str(why),
+            Failure::Cloudflare { context, error } => write!(f, "{context}: {error}"),
+            Failure::Throttled => f.write_str("skipped: Cloudflare is throttling"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    Unchanged,
+    Updated,
+    Created,
+    /// A dry run found a difference and wrote nothing.
+    WouldChange,
+    /// No record, and creation is not allowed.
+    Missing,
+    Failed(Failure),
+    /// Not tried this pass (its family's address was not detected); left as it was.
+    NotAttempted,
+}
+
+impl State {
+    pub fn label(&self) -> &'static str {
+        match self {
+            State::Unchanged => "unchanged",
+            State::Updated => "updated",
+            State::Created => "created",
+            State::WouldChange => "would-change",
+            State::Missing => "missing",
+            State::Failed(_) => "failed",
+            State::NotAttempted => "not-attempted",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub host: String,
+    pub family: Family,
+    /// What the record holds after the pass, where known.
+    pub content: Option<String>,
+    /// What an updated record held before.
+    pub previous: Option<String>,
+    pub state: State,
+}
+
+/// One (host, family) the pass wants to hold `ip`.
+pub struct Want {
+    pub host: String,
+    pub family: Family,
+    pub ip: IpAddr,
+}
+
+impl Want {
+    pub fn outcome(&self, state: State, content: Option<String>) -> Outcome {
+        Outcome {
+            host: self.host.clone(),
+            family: self.family,
+            content,
+            previous: None,
+            state,
+        }
+    }
+}
+
+/// How a family's address was found, for the metrics.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    pub family: Family,
+    /// The provider that answered; `None` when none did.
+    pub provider: Option<String>,
+    pub seconds: f64,
+}
+
+/// A problem that is not about one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassError {
+    NoAddress {
+        family: Family,
+        failure: DetectFailure,
+    },
+}
+
+impl fmt::Display for PassError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            PassError::NoAddress { family, failure } => write!(
+                f,
+                "no {} address detected, {} records left as they are ({failure})",
+                family.name(),
+                family.record_type()
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub ipv4: Option<IpAddr>,
+    pub ipv6: Option<IpAddr>,
+    pub outcomes: Vec<Outcome>,
+    pub errors: Vec<PassError>,
+    pub calls: u32,
+    /// Each Cloudflare request's method and HTTP status (0: no answer).
+    pub cloudflare_log: Vec<(Method, u16)>,
+    pub detections: Vec<Detection>,
+    /// Set when Cloudflare asked us to slow down.
+    pub retry_after: Option<u64>,
+    pub dry_run: bool,
+}
+
+/// Outcomes counted by state.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub unchanged: usize,
+    pub updated: usize,
+    pub created: usize,
+    pub would_change: usize,
+    pub missing: usize,
+    pub failed: usize,
+    pub not_attempted: usize,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        let t = self.tally();
+        self.errors.is_empty() && t.failed == 0 && t.missing == 0
+    }
+
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for o in &self.outcomes {
+            let slot = match o.state {
+                State::Unchanged => &mut t.unchanged,
+                State::Updated => &mut t.updated,
+                State::Created => &mut t.created,
+                State::WouldChange => &mut t.would_change,
+                State::Missing => &mut t.missing,
+                State::Failed(_) => &mut t.failed,
+                State::NotAttempted => &mut t.not_attempted,
+            };
+            *slot += 1;
+        }
+        t
+    }
+
+    pub fn summary(&self) -> String {
+        let addr = |ip: Option<IpAddr>| ip.map_or("-".to_string(), |ip| ip.to_string());
+        let t = self.tally();
+        let mut s = format!(
+            "pass {}: IPv4 {}, IPv6 {}; {} unchanged, {} updated, {} created, {} failed",
+            if self.ok() { "ok" } else { "FAILED" },
+            addr(self.ipv4),
+            addr(self.ipv6),
+            t.unchanged,
+            t.updated,
+            t.created,
+            t.failed + t.missing,
+        );
+        if t.not_attempted > 0 {
+            s.push_str(&format!(", {} not attempted", t.not_attempted));
+        }
+        if self.dry_run {
+            s.push_str(&format!(", {} would change (dry run)", t.would_change));
+        }
+        s.push_str(&format!("; {} Cloudflare calls", self.calls));
+        s
+    }
+}

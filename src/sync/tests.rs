@@ -1,0 +1,311 @@
+//! The pass against a scripted Cloudflare: which call fails, with what, in which order.
+
+use super::*;
+use crate::config::{self, Config, Family, Source};
+use crate::transport::scripted::{fail, json, Scripted, Step};
+use crate::transport::{Method, TransportError};
+use std::collections::HashMap;
+
+const IP: &str = "93.184.216.34";
+const OLD: &str = "198.41.0.4";
+
+fn cfg(hosts: &str, extra: &[(&str, &str)]) -> Config {
+    let mut map: HashMap<String, String> = [
+        ("HOST_LIST", hosts),
+        ("CLOUDFLARE_API_TOKEN", "t"),
+        ("CLOUDFLARE_API_URL", "http://127.0.0.1:9/client/v4"),
+        ("IP4_PROVIDER", "url:http://127.0.0.1:9/ip"),
+    ]
+    .iter()
+    .chain(extra)
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    map.retain(|_, v| !v.is_empty());
+    let var = move |k: &str| map.get(k).cloned();
+    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
+    config::parse(&Source {
+        var: &var,
+        read_file: &read_file,
+    })
+    .unwrap()
+}
+
+fn ip_answer() -> Step {
+    Step {
+        method: Method::Get,
+        url_part: "/ip",
+        answer: Ok(crate::transport::Response {
+            status: 200,
+            headers: Vec::new(),
+            body: IP.as_bytes().to_vec(),
+        }),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    format!(
+        r#"{{"success":true,"errors":[],"result":[{}],"result_info":{{"page":1,"total_pages":1}}}}"#,
+        items.join(",")
+    )
+}
+
+fn zone(id: &str) -> String {
+    format!(r#"{{"id":"{id}","name":"example.com"}}"#)
+}
+
+fn record(id: &str, host: &str, content: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","name":"{host}.example.com","type":"A","content":"{content}","ttl":1,"proxied":false}}"#
+    )
+}
+
+fn one(body: String) -> String {
+    format!(r#"{{"success":true,"errors":[],"result":{body}}}"#)
+}
+
+fn refused(code: u32) -> String {
+    format!(r#"{{"success":false,"errors":[{{"code":{code},"message":"no"}}],"result":null}}"#)
+}
+
+/// Each host's state, by host name.
+fn states(report: &Report) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = report
+        .outcomes
+        .iter()
+        .map(|o| (o.host.clone(), o.state.label()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn pairs(list: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+    list.iter().map(|(h, s)| (h.to_string(), *s)).collect()
+}
+
+/// Bug: a failed single write dropped the zone's cache, and a later success in the same loop
+/// started a new cache holding only its own record, stamped fresh: the failed host then
+/// looked missing until RECORD_CACHE_TTL ran out.
+#[test]
+fn a_failed_write_never_leaves_a_partial_cache() {
+    let c = cfg("a.example.com,b.example.com", &[]);
+    let mut cache = Cache::default();
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        json(
+            Method::Get,
+            "/zones?per_page=50&page=1",
+            200,
+            &list(&[zone("z1")]),
+        ),
+        json(
+            Method::Get,
+            "/zones/z1/dns_records?per_page=100&page=1",
+            200,
+            &list(&[record("ra", "a", OLD), record("rb", "b", OLD)]),
+        ),
+        json(
+            Method::Post,
+            "/zones/z1/dns_records/batch",
+            400,
+            &refused(1004),
+        ),
+        json(Method::Patch, "/dns_records/ra", 500, &refused(1002)),
+        json(
+            Method::Patch,
+            "/dns_records/rb",
+            200,
+            &one(record("rb", "b", IP)),
+        ),
+    ]);
+    let r = run_pass(&c, &mut cache, &mut t, 1000);
+    let expect = [("a.example.com", "failed"), ("b.example.com", "updated")];
+    assert_eq!(states(&r), pairs(&expect));
+    t.assert_done();
+    t.then(vec![
+        ip_answer(),
+        json(
+            Method::Get,
+            "/zones/z1/dns_records?per_page=100&page=1",
+            200,
+            &list(&[record("ra", "a", OLD), record("rb", "b", IP)]),
+        ),
+        json(
+            Method::Patch,
+            "/dns_records/ra",
+            200,
+            &one(record("ra", "a", IP)),
+        ),
+    ]);
+    let r = run_pass(&c, &mut cache, &mut t, 1010);
+    let expect = [("a.example.com", "updated"), ("b.example.com", "unchanged")];
+    assert_eq!(states(&r), pairs(&expect), "{}", r.summary());
+    t.assert_done();
+}
+
+/// Bug: zones were cached for the process's life; a zone re-created under a new id kept the
+/// old one until a write failed.
+#[test]
+fn zones_are_looked_up_again_after_the_cache_ttl() {
+    let c = cfg("a.example.com", &[("RECORD_CACHE_TTL", "600")]);
+    let mut cache = Cache::default();
+    let by_name = "?per_page=100&page=1&name=a.example.com";
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        json(Method::Get, "/zones?per_page=50", 200, &list(&[zone("z1")])),
+        json(Method::Get, by_name, 200, &list(&[record("r1", "a", IP)])),
+        // Within the ttl: nothing but detection.
+        ip_answer(),
+        // After it: the zone (now re-created as z2) and its records again.
+        ip_answer(),
+        json(Method::Get, "/zones?per_page=50", 200, &list(&[zone("z2")])),
+        json(
+            Method::Get,
+            "/zones/z2/dns_records",
+            200,
+            &list(&[record("r2", "a", IP)]),
+        ),
+    ]);
+    for now in [1000, 1599, 1600] {
+        let r = run_pass(&c, &mut cache, &mut t, now);
+        assert!(r.ok(), "at {now}: {}", r.summary());
+    }
+    t.assert_done();
+}
+
+/// Bug: when detection failed, the records of that family kept the state of the last pass
+/// that ran, so `/widget` said `unchanged` for records nobody looked at.
+#[test]
+fn a_family_without_an_address_is_reported_not_attempted() {
+    let c = cfg("a.example.com,b.example.com", &[]);
+    let mut t = Scripted::new(vec![fail(Method::Get, "/ip", TransportError::TimedOut)]);
+    let r = run_pass(&c, &mut Cache::default(), &mut t, 0);
+    let expect = [
+        ("a.example.com", "not-attempted"),
+        ("b.example.com", "not-attempted"),
+    ];
+    assert_eq!(states(&r), pairs(&expect));
+    assert!(!r.ok());
+    assert_eq!(r.outcomes[0].family, Family::V4);
+    assert!(
+        r.errors[0].to_string().contains("timed out"),
+        "{}",
+        r.errors[0]
+    );
+    assert!(r.summary().contains("2 not attempted"), "{}", r.summary());
+}
+
+fn records() -> Step {
+    json(
+        Method::Get,
+        "/zones/z1/dns_records",
+        200,
+        &list(&[record("ra", "a", OLD), record("rb", "b", OLD)]),
+    )
+}
+
+fn zones() -> Step {
+    json(Method::Get, "/zones?per_page=50", 200, &list(&[zone("z1")]))
+}
+
+/// A case: its name, the calls after detection, each host's state, the retry-after.
+type Row = (&'static str, Vec<Step>, [&'static str; 2], Option<u64>);
+
+fn matrix() -> Vec<Row> {
+    let timeout = |m, part| fail(m, part, TransportError::TimedOut);
+    vec![
+        (
+            "zone list times out",
+            vec![timeout(Method::Get, "/zones?")],
+            ["failed", "failed"],
+            None,
+        ),
+        (
+            "records refused for auth",
+            vec![
+                zones(),
+                json(Method::Get, "/dns_records", 403, &refused(9109)),
+            ],
+            ["failed", "failed"],
+            None,
+        ),
+        (
+            "records throttled",
+            vec![zones(), json(Method::Get, "/dns_records", 429, "")],
+            ["failed", "failed"],
+            Some(60),
+        ),
+        (
+            "batch cut short",
+            vec![zones(), records(), timeout(Method::Post, "/batch")],
+            ["failed", "failed"],
+            None,
+        ),
+        (
+            "batch refused, both singles fail",
+            vec![
+                zones(),
+                records(),
+                json(Method::Post, "/batch", 400, &refused(1004)),
+                json(Method::Patch, "/ra", 500, &refused(1002)),
+                timeout(Method::Patch, "/rb"),
+            ],
+            ["failed", "failed"],
+            None,
+        ),
+        (
+            "batch ok",
+            vec![
+                zones(),
+                records(),
+                json(
+                    Method::Post,
+                    "/batch",
+                    200,
+                    &one(format!(
+                        r#"{{"patches":[{},{}]}}"#,
+                        record("ra", "a", IP),
+                        record("rb", "b", IP)
+                    )),
+                ),
+            ],
+            ["updated", "updated"],
+            None,
+        ),
+    ]
+}
+
+/// One failing call in each place a pass calls Cloudflare: what each host ends as, and
+/// whether the next pass reads the zone's records again.
+#[test]
+fn failure_matrix() {
+    for (name, steps, expect, retry_after) in matrix() {
+        let c = cfg("a.example.com,b.example.com", &[]);
+        let mut cache = Cache::default();
+        let mut t = Scripted::new(vec![ip_answer()]);
+        t.then(steps);
+        let r = run_pass(&c, &mut cache, &mut t, 1000);
+        let got: Vec<&str> = r.outcomes.iter().map(|o| o.state.label()).collect();
+        assert_eq!(got, expect, "{name}: {}", r.summary());
+        assert_eq!(r.retry_after, retry_after, "{name}");
+        t.assert_done();
+        // A failed pass leaves nothing half-known: the next one reads the records again
+        // (and the zones too when they were never learnt).
+        if expect[0] == "failed" {
+            let first = t.sent.iter().filter(|s| s.1.contains("/zones?")).count();
+            t.then(vec![ip_answer()]);
+            if first == 1 && !name.starts_with("zone list") {
+                t.then(vec![records()]);
+            } else {
+                t.then(vec![zones(), records()]);
+            }
+            t.then(vec![json(Method::Post, "/batch", 400, &refused(1004))]);
+            t.then(vec![
+                json(Method::Patch, "/ra", 200, &one(record("ra", "a", IP))),
+                json(Method::Patch, "/rb", 200, &one(record("rb", "b", IP))),
+            ]);
+            let r = run_pass(&c, &mut cache, &mut t, 1001);
+            assert!(r.ok(), "{name}, next pass: {}", r.summary());
+            t.assert_done();
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Writing a zone's changes: one batch (one transaction) for two or more, falling back to one
+//! call per record when Cloudflare refuses the batch; and the deletes of DELETE_ON_STOP.
+
+use super::cache::Cache;
+use super::read::records_named;
+use super::report::{Failure, Outcome, State, Want};
+use crate::cloudflare::{CfError, Client};
+use crate::config::Config;
+use crate::dns::{CreatePolicy, NewRecord, Patch, Record, Zone};
+use crate::reconcile::{self, Action};
+use crate::transport::Transport;
+
+/// What writing a zone's changes came to: an outcome per change, and the error that must
+/// stop the pass (throttling or a stop), if any.
+#[derive(Default)]
+pub struct Written {
+    pub outcomes: Vec<Outcome>,
+    pub stop: Option<CfError>,
+}
+
+/// Writes a zone's changes: one batch for two or more, one call each if the batch is refused.
+/// A failed write invalidates the zone's cached records, so the next pass reads them again.
+pub fn write(
+    client: &mut Client,
+    cache: &mut Cache,
+    zone: &Zone,
+    writes: Vec<(Want, Action)>,
+) -> Written {
+    if writes.len() >= 2 {
+        match write_batch(client, cache, zone, &writes) {
+            Ok(outcomes) => {
+                return Written {
+                    outcomes,
+                    stop: None,
+                }
+            }
+            Err(e @ CfError::Api { .. }) => {
+                crate::warn!(
+                    "batch write to zone {} refused ({e}); sending one call per record",
+                    zone.name
+                );
+            }
+            Err(error) => {
+                cache.invalidate(zone, error.is_stale_id());
+                let context = format!("writing to zone {} failed", zone.name);
+                let failure = failed(context, &error);
+                let outcomes = writes
+                    .iter()
+                    .map(|(w, _)| w.outcome(State::Failed(failure.clone()), None))
+                    .collect();
+                return Written {
+                    outcomes,
+                    stop: Some(error),
+                };
+            }
+        }
+    }
+    let mut out = Written::default();
+    for (want, action) in writes {
+        if let Some(stop) = &out.stop {
+            out.outcomes.push(want.outcome(left_over(stop), None));
+            continue;
+        }
+        match write_one(client, cache, zone, &want, action) {
+            Ok(outcome) => out.outcomes.push(outcome),
+            Err(error) => {
+                cache.invalidate(zone, error.is_stale_id());
+                let context = format!("{} {}", want.host, want.family.record_type());
+                let failure = failed(context, &error);
+                out.outcomes
+                    .push(want.outcome(State::Failed(failure), None));
+                if matches!(error, CfError::Throttled { .. }) || error.is_shutdown() {
+                    out.stop = Some(error);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A failure, logged once.
+fn failed(context: String, error: &CfError) -> Failure {
+    let failure = Failure::Cloudflare {
+        context,
+        error: error.clone(),
+    };
+    crate::error!("{failure}");
+    failure
+}
+
+/// The state of a change not sent because the pass had to stop.
+fn left_over(stop: &CfError) -> State {
+    if stop.is_shutdown() {
+        State::NotAttempted
+    } else {
+        State::Failed(Failure::Throttled)
+    }
+}
+
+fn write_batch(
+    client: &mut Client,
+    cache: &mut Cache,
+    zone: &Zone,
+    writes: &[(Want, Action)],
+) -> Result<Vec<Outcome>, CfError> {
+    let patches: Vec<Patch> = writes
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Update { patch, .. } => Some(patch.clone()),
+            _ => None,
+        })
+        .collect();
+    let posts: Vec<NewRecord> = writes
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Create(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect();
+    let (patched, posted) = client.batch(&zone.id, &[], &patches, &posts)?;
+    for record in patched.into_iter().chain(posted) {
+        cache.update(&zone.id, record);
+    }
+    Ok(writes.iter().map(|(w, a)| written(w, a)).collect())
+}
+
+fn write_one(
+    client: &mut Client,
+    cache: &mut Cache,
+    zone: &Zone,
+    want: &Want,
+    action: Action,
+) -> Result<Outcome, CfError> {
+    let record = match &action {
+        Action::Update { patch, .. } => client.patch(&zone.id, patch)?,
+        Action::Create(new) => match client.create(&zone.id, new) {
+            Ok(r) => r,
+            Err(e) if e.is_already_exists() => return adopt_existing(client, cache, zone, want),
+            Err(e) => return Err(e),
+        },
+        _ => return Err(CfError::Malformed("nothing to write".to_string())),
+    };
+    cache.update(&zone.id, record);
+    Ok(written(want, &action))
+}
+
+/// Someone created the record between our read and our write: read it and converge.
+fn adopt_existing(
+    client: &mut Client,
+    cache: &mut Cache,
+    zone: &Zone,
+    want: &Want,
+) -> Result<Outcome, CfError> {
+    let rtype = want.family.record_type();
+    crate::info!("{} {rtype} already exists; reading it again", want.host);
+    let records = records_named(client, zone, &want.host)?;
+    for r in &records {
+        cache.update(&zone.id, r.clone());
+    }
+    let never = CreatePolicy::never();
+    match reconcile::decide(&want.host, rtype, want.ip, &records, &never).action {
+        Action::Keep(r) => Ok(want.outcome(State::Unchanged, Some(r.content))),
+        action @ Action::Update { .. } => write_one(client, cache, zone, want, action),
+        _ => Err(CfError::Malformed(format!(
+            "Cloudflare says {} {rtype} exists but does not list it",
+            want.host
+        ))),
+    }
+}
+
+/// A record this pass wrote: it now holds the wanted address.
+fn written(want: &Want, action: &Action) -> Outcome {
+    crate::info!("{}", past(action));
+    let (state, previous) = match action {
+        Action::Update { old, .. } => (State::Updated, Some(old.clone())),
+        _ => (State::Created, None),
+    };
+    let mut outcome = want.outcome(state, Some(want.ip.to_string()));
+    outcome.previous = previous;
+    outcome
+}
+
+/// For DELETE_ON_STOP: deletes the records this process manages (for each host and type, the
+/// one it kept), and nothing else. Only records it has read are known; one batch per zone, or
+/// one call each if the batch is refused. Returns how many were deleted.
+pub fn delete_managed(cfg: &Config, cache: &mut Cache, transport: &mut dyn Transport) -> usize {
+    let mut client = Client::new(&cfg.cloudflare, transport);
+    let mut deleted = 0;
+    for (zone_id, records) in cache.all_records() {
+        let doomed = managed_in_zone(cfg, cache, zone_id, records);
+        let ids: Vec<String> = doomed.iter().map(|r| r.id.clone()).collect();
+        let batched = ids.len() >= 2
+            && match client.batch(zone_id, &ids, &[], &[]) {
+                Ok(_) => true,
+                Err(e) => {
+                    crate::warn!("batch delete refused ({e}); deleting one record at a time");
+                    false
+                }
+            };
+        for r in &doomed {
+            let result = if batched {
+                Ok(())
+            } else {
+                client.delete(zone_id, &r.id)
+            };
+            match result {
+                Ok(()) => {
+                    crate::info!(
+                        "deleted {} {} {} (DELETE_ON_STOP)",
+                        r.name,
+                        r.rtype,
+                        r.content
+                    );
+                    deleted += 1;
+                }
+                Err(e) => crate::error!("cannot delete {} {}: {e}", r.name, r.rtype),
+            }
+        }
+    }
+    cache.clear_records();
+    deleted
+}
+
+/// The records of one zone this process manages: for each host in the zone and each family
+/// it updates, the one record `reconcile` keeps.
+fn managed_in_zone<'r>(
+    cfg: &Config,
+    cache: &Cache,
+    zone_id: &str,
+    records: &'r [Record],
+) -> Vec<&'r Record> {
+    let mut out = Vec::new();
+    for host in &cfg.hosts {
+        if cache.known_zone(host).is_none_or(|z| z.id != zone_id) {
+            continue;
+        }
+        for family in cfg.families() {
+            out.extend(reconcile::managed(host, family.record_type(), records));
+        }
+    }
+    out
+}
+
+pub fn describe(action: &Action) -> String {
+    match action {
+        Action::Update { patch, old } => format!(
+            "update {} {} from {old} to {}",
+            patch.name, patch.rtype, patch.content
+        ),
+        Action::Create(n) => format!("create {} {} {}", n.name, n.rtype, n.content),
+        _ => String::new(),
+    }
+}
+
+fn past(action: &Action) -> String {
+    match action {
+        Action::Update { patch, old } => format!(
+            "updated {} {}: {old} -> {}",
+            patch.name, patch.rtype, patch.content
+        ),
+        Action::Create(n) => format!("created {} {} {}", n.name, n.rtype, n.content),
+        _ => String::new(),
+    }
+}

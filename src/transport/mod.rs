@@ -1,0 +1,134 @@
+//! Outbound HTTP, behind a small seam so the daemon can serve its listener between calls
+//! and tests can count what is sent.
+
+use std::fmt;
+
+mod minreq;
+#[cfg(test)]
+pub mod scripted;
+
+pub use self::minreq::Minreq;
+
+pub const USER_AGENT: &str = concat!("dyncfdns/", env!("CARGO_PKG_VERSION"));
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Request {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+    pub timeout_secs: u64,
+    /// Bodies longer than this are refused rather than buffered.
+    pub max_body: usize,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no usable answer. Messages never include the URL or request headers,
+/// so credentials and secret URLs cannot leak through them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    TimedOut,
+    /// The peer closed the connection before sending a status line.
+    NoAnswer,
+    /// The body ended before its `Content-Length`.
+    CutShort,
+    /// The body is longer than the request's `max_body`.
+    TooLarge(usize),
+    /// Reading the body failed.
+    Read(String),
+    /// Resolving, connecting, TLS, or a malformed answer head.
+    Connect(String),
+    /// A stop was asked for, so the request was not sent.
+    ShuttingDown,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            TransportError::TimedOut => f.write_str("timed out"),
+            TransportError::NoAnswer => f.write_str("the connection closed without an answer"),
+            TransportError::CutShort => f.write_str("the response was cut short"),
+            TransportError::TooLarge(n) => write!(f, "the response is larger than {n} bytes"),
+            TransportError::Read(e) => write!(f, "reading the response failed: {e}"),
+            TransportError::Connect(e) => f.write_str(e),
+            TransportError::ShuttingDown => f.write_str("shutting down"),
+        }
+    }
+}
+
+pub trait Transport {
+    fn send(&mut self, request: Request) -> Result<Response, TransportError>;
+}
+
+/// Percent-encodes a query or path value (RFC 3986 unreserved characters pass).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A URL fit for logs: scheme and host only, since paths and queries of webhooks and
+/// heartbeat URLs are secrets.
+pub fn redacted(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    format!("{scheme}://{host}/…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_only_scheme_and_host() {
+        assert_eq!(
+            redacted("https://hc-ping.com/0f2a-uuid"),
+            "https://hc-ping.com/…"
+        );
+        assert_eq!(
+            redacted("http://user:pw@kuma.lan:3001/api/push/abc?status=up"),
+            "http://kuma.lan:3001/…"
+        );
+    }
+}
