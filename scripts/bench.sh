@@ -2,6 +2,7 @@
 # Measures dyncfdns and prints one Markdown table: sizes, memory, CPU, wake-ups, Cloudflare
 # calls per pass, and status API throughput. Run on demand, not in the tests:
 #   scripts/bench.sh                     RUNS=5 IDLE_SECONDS=60 WRK_SECONDS=10 by default
+#   scripts/bench.sh hostile             only the status API under hostile clients
 # Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
 # (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
@@ -19,10 +20,11 @@ done
 [ -x /usr/bin/time ] || { echo "scripts/bench.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 
 echo "building (static release binaries, release fake)..." >&2
-scripts/build-static.sh >/dev/null
-cargo build --quiet --release --example fake-cloudflare
+if [ "${1:-}" = hostile ]; then scripts/build-static.sh amd64 >/dev/null; else scripts/build-static.sh >/dev/null; fi
+cargo build --quiet --release --example fake-cloudflare --example attack
 bin=target/static/dyncfdns-amd64
 fake=target/release/examples/fake-cloudflare
+attack=target/release/examples/attack
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -50,6 +52,65 @@ stop_fake() { kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null
 
 base_env=("HOST_LIST=a.example.com,b.example.com,c.example.org" CLOUDFLARE_API_TOKEN=fake-token-3f9c2a
     "CLOUDFLARE_API_URL=http://127.0.0.1:$port/client/v4" "IP4_PROVIDER=url:http://127.0.0.1:$port/ip")
+
+# --- helpers for the service --------------------------------------------------------------
+start_daemon() { # interval, log file, extra VAR=value...
+    env -i "${base_env[@]}" API_PORT="$api" API_BIND=127.0.0.1 API_TOKEN=bench UPDATE_INTERVAL="$1" "${@:3}" "$bin" 2>"$2" &
+    daemon_pid=$!
+    pids+=("$daemon_pid")
+}
+stop_daemon() { kill "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; }
+wait_passes() { # count, log file[, the pass line's word: ok or FAILED]
+    for _ in $(seq 1 600); do [ "$(grep -c "pass ${3:-ok}" "$2")" -ge "$1" ] && return; sleep 0.1; done
+    echo "the service did not finish $1 passes:" >&2; cat "$2" >&2; exit 1
+}
+cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+
+# --- the status API under hostile clients (tests/hostile.rs has the same loads) ---------------
+hostile_row() { # label, mode, extra attack args...
+    local rest peak p50 p99
+    sleep 1
+    rest=$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status")
+    read -r peak p50 p99 < <("$attack" "$api" "$daemon_pid" "$2" "${@:3}")
+    row "RSS under $1 (at rest: $rest KB)" "$peak KB (+$((peak - rest)) KB)" "<= rest + 4 MB" ""
+    row "  a fresh client's \`/health\` p50 / p99 meanwhile" "$p50 / $p99 ms" "" ""
+}
+hostile_rows() {
+    local mode label
+    for mode in noread slowloris pipeline; do
+        case $mode in
+            noread) label="1000 clients pipelining \`/widget\`, never reading" ;;
+            slowloris) label="1000 slowloris heads" ;;
+            *) label="10,000 pipelined \`/health\` in one write" ;;
+        esac
+        start_fake; start_daemon 3600 "$work/d.log"; wait_passes 1 "$work/d.log"
+        hostile_row "$label" "$mode" bench
+        stop_daemon; stop_fake
+    done
+    fake_start "$port" --zone x.io --ip 8.8.4.4
+    pids+=("$fake_pid")
+    start_daemon 3600 "$work/d.log" "HOST_LIST=$(seq -s, -f 'h%g.x.io' 0 9999)" METRICS_PUBLIC=true
+    wait_passes 1 "$work/d.log" FAILED
+    hostile_row "300 clients not reading \`/metrics\`, 10,000 hosts" metrics
+    stop_daemon; stop_fake
+}
+
+print_table() {
+    cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu_model), $(free -g | awk '/^Mem:/ {print $2}') GB, Linux $(uname -r);"
+    echo "medians of $runs runs (service measures: $daemon_runs runs; wrk ${wrk_secs} s each)."
+    echo
+    echo "| measure | dyncfdns | target | for scale |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+}
+
+if [ "${1:-}" = hostile ]; then
+    hostile_rows
+    print_table
+    exit 0
+fi
 
 # --- sizes ------------------------------------------------------------------------------------
 for arch in amd64 arm64 armv7 mips mipsel; do
@@ -91,17 +152,6 @@ stop_fake
 row "peak RSS, \`once\` with a TLS handshake (untrusted local cert)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"
 
 # --- the service ------------------------------------------------------------------------------
-start_daemon() { # interval, log file, extra VAR=value...
-    env -i "${base_env[@]}" API_PORT="$api" API_BIND=127.0.0.1 API_TOKEN=bench UPDATE_INTERVAL="$1" "${@:3}" "$bin" 2>"$2" &
-    daemon_pid=$!
-    pids+=("$daemon_pid")
-}
-stop_daemon() { kill "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; }
-wait_passes() { # count, log file[, the pass line's word: ok or FAILED]
-    for _ in $(seq 1 600); do [ "$(grep -c "pass ${3:-ok}" "$2")" -ge "$1" ] && return; sleep 0.1; done
-    echo "the service did not finish $1 passes:" >&2; cat "$2" >&2; exit 1
-}
-cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
 
 idle_rss=(); idle_anon=(); cpu=()
 for _ in $(seq 1 "$daemon_runs"); do
@@ -184,11 +234,5 @@ row "\`/health\` p99 latency, same" "$(printf '%s\n' "${p99[@]}" | median) ms" "
 row "RSS with 500 idle connections held" "$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status") KB" "" ""
 stop_daemon; stop_fake
 
-cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-echo
-echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu_model), $(free -g | awk '/^Mem:/ {print $2}') GB, Linux $(uname -r);"
-echo "medians of $runs runs (service measures: $daemon_runs runs; wrk ${wrk_secs} s each)."
-echo
-echo "| measure | dyncfdns | target | for scale |"
-echo "|---|---|---|---|"
-printf '%s\n' "${rows[@]}"
+hostile_rows
+print_table

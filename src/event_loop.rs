@@ -4,7 +4,7 @@
 use crate::clock;
 use crate::config::{Config, Secret};
 use crate::heartbeat::Heartbeats;
-use crate::http::{Api, Listener};
+use crate::http::{Api, Body, Listener};
 use crate::notify::{self, Notifier};
 use crate::signals;
 use crate::status::Status;
@@ -27,11 +27,11 @@ impl Api for Answers<'_> {
     fn health(&self) -> (u16, String) {
         self.status.health_json(Instant::now())
     }
-    fn widget(&self) -> String {
-        self.status.widget_json(Instant::now())
+    fn widget(&self) -> Body {
+        Body::Shared(self.status.widget_shared(Instant::now()))
     }
-    fn metrics(&self) -> String {
-        self.status.metrics_text()
+    fn metrics(&self) -> Body {
+        Body::Shared(self.status.metrics_shared())
     }
     fn metrics_public(&self) -> bool {
         self.metrics_public

@@ -82,6 +82,25 @@ pub fn drain(fd: RawFd) {
     while unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
 }
 
+/// Sets a socket's send buffer (SO_SNDBUF; the kernel doubles it for its bookkeeping).
+pub fn set_send_buffer(fd: RawFd, bytes: usize) -> io::Result<()> {
+    let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: the option value is a live c_int and the length is its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_SNDBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Raises the soft limit on open descriptors to `want` (within the hard limit); returns the
 /// soft limit now in force.
 // rlim_t is u64 on the targets we build, but not on every libc.

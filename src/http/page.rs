@@ -1,7 +1,7 @@
 //! The status page at `/`: one self-contained HTML file, embedded, no outside assets. It asks
 //! for the token, keeps it in sessionStorage and shows what `/widget` reports.
 
-use super::codec::Reply;
+use super::codec::{Body, Reply};
 
 const HTML: &str = include_str!("page.html");
 
@@ -18,6 +18,6 @@ pub fn reply() -> Reply {
             ("X-Content-Type-Options", "nosniff".to_string()),
             ("Referrer-Policy", "no-referrer".to_string()),
         ],
-        body: HTML.to_string(),
+        body: Body::Static(HTML),
     }
 }

@@ -1,16 +1,15 @@
 //! The status API's routes: which paths exist, which need the token, and what they answer,
 //! from the `Api` the service provides. Pure, so every answer is tested without sockets.
 
-use super::codec::{encode, error, frame, json, Frame, Reply};
-
-/// A client that pipelines without reading its answers is not read further.
-pub const MAX_OUTPUT: usize = 64 * 1024;
+use super::budget::{Admit, Room};
+use super::codec::{encode, error, frame, head_len, json, json_body, Body, Frame, Output, Reply};
 
 /// What the routes answer with; the event loop provides it from the status state.
 pub trait Api {
     fn health(&self) -> (u16, String);
-    fn widget(&self) -> String;
-    fn metrics(&self) -> String;
+    /// Large with many hosts: shared between clients until the state changes.
+    fn widget(&self) -> Body;
+    fn metrics(&self) -> Body;
     /// `METRICS_PUBLIC=true`: /metrics without the token.
     fn metrics_public(&self) -> bool;
     fn token(&self) -> &str;
@@ -49,7 +48,7 @@ pub fn route(method: &str, path: &str, authorization: Option<&[u8]>, api: &dyn A
             )],
             body: api.metrics(),
         },
-        _ => json(200, api.widget()),
+        _ => json_body(200, api.widget()),
     }
 }
 
@@ -80,11 +79,20 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-/// Answers every complete request at the front of `input`, in order (pipelining), appending
-/// the responses to `output`. Returns true when the connection must close once `output` is
-/// sent. `peer_done` says the client sent its last byte. Pure: the fuzz target drives it.
-pub fn answer(input: &mut Vec<u8>, output: &mut Vec<u8>, peer_done: bool, api: &dyn Api) -> bool {
-    while !input.is_empty() && output.len() < MAX_OUTPUT {
+/// Answers the complete requests at the front of `input`, in order (pipelining), queuing
+/// the responses on `output` as far as `room` allows: a connection whose queue is full is
+/// answered further once it drains, and one with nothing queued always gets an answer (a 503
+/// when the budget is spent), so nothing stalls. Returns true when the connection must close
+/// once `output` is sent. `peer_done` says the client sent its last byte. Pure: the fuzz
+/// target drives it.
+pub fn answer(
+    input: &mut Vec<u8>,
+    output: &mut Output,
+    peer_done: bool,
+    api: &dyn Api,
+    room: &mut Room,
+) -> bool {
+    while !input.is_empty() {
         let (len, keep_alive) = match frame(input) {
             Frame::Incomplete => {
                 if peer_done {
@@ -98,8 +106,22 @@ pub fn answer(input: &mut Vec<u8>, output: &mut Vec<u8>, peer_done: bool, api: &
                 return true;
             }
             Frame::Request(head) => {
+                let head_only = head.method == "HEAD";
                 let reply = route(head.method, head.path, head.authorization, api);
-                encode(&reply, head.method == "HEAD", !head.keep_alive, output);
+                let head_room = head_len(&reply);
+                let (own, shared) = match (&reply.body, head_only) {
+                    (Body::Shared(s), false) => (head_room, Some(s)),
+                    (Body::Text(t), false) => (head_room + t.len(), None),
+                    _ => (head_room, None),
+                };
+                match room.admit(output.queued(), own, shared) {
+                    Admit::Wait => return false,
+                    Admit::Yes => encode(&reply, head_only, !head.keep_alive, output),
+                    Admit::Busy => {
+                        let busy = error(503, "busy: too many answers waiting; try again");
+                        encode(&busy, head_only, !head.keep_alive, output)
+                    }
+                }
                 (head.len, head.keep_alive)
             }
         };
@@ -121,11 +143,11 @@ mod tests {
         fn health(&self) -> (u16, String) {
             (200, r#"{"status":"ok"}"#.to_string())
         }
-        fn widget(&self) -> String {
-            r#"{"status":"active"}"#.to_string()
+        fn widget(&self) -> Body {
+            Body::Text(r#"{"status":"active"}"#.to_string())
         }
-        fn metrics(&self) -> String {
-            "dyncfdns_passes_total{result=\"ok\"} 1\n".to_string()
+        fn metrics(&self) -> Body {
+            Body::Text("dyncfdns_passes_total{result=\"ok\"} 1\n".to_string())
         }
         fn metrics_public(&self) -> bool {
             false
@@ -153,8 +175,8 @@ mod tests {
     fn page_is_public_and_metrics_need_the_token() {
         let page = route("GET", "/", None, &Fixed);
         assert_eq!(page.status, 200);
-        assert!(page.body.starts_with("<!doctype html>"));
-        assert!(!page.body.contains("s3cret"));
+        assert!(page.body.as_str().starts_with("<!doctype html>"));
+        assert!(!page.body.as_str().contains("s3cret"));
         assert_eq!(status("GET", "/metrics", None), 401);
         let m = route("GET", "/metrics", Some(b"Bearer s3cret"), &Fixed);
         assert!(m.headers[0].1.starts_with("text/plain; version=0.0.4"));
@@ -186,9 +208,92 @@ mod tests {
 
     fn exchange(raw: &str) -> (String, bool, usize) {
         let mut input = raw.as_bytes().to_vec();
-        let mut output = Vec::new();
-        let close = answer(&mut input, &mut output, false, &Fixed);
-        (String::from_utf8(output).unwrap(), close, input.len())
+        let mut output = Output::default();
+        let mut room = Room::default();
+        room.refresh(0);
+        let close = answer(&mut input, &mut output, false, &Fixed, &mut room);
+        (
+            String::from_utf8(output.to_vec()).unwrap(),
+            close,
+            input.len(),
+        )
+    }
+
+    /// Feeds `requests` pipelined, read as the server reads (up to 9 KiB held, more only once
+    /// the answers are sent), the client reading everything; returns the responses and how
+    /// many rounds it took.
+    fn pipeline(requests: usize, peer_done: bool) -> (usize, usize) {
+        let mut wire = "GET /health HTTP/1.1\r\n\r\n".repeat(requests).into_bytes();
+        let (mut output, mut room, mut sink) = (Output::default(), Room::default(), Vec::new());
+        let mut input = Vec::new();
+        let mut rounds = 0;
+        loop {
+            if output.is_empty() {
+                let take = (9 * 1024 - input.len()).min(wire.len());
+                input.extend(wire.drain(..take));
+            }
+            room.refresh(output.owned());
+            let before = input.len();
+            answer(
+                &mut input,
+                &mut output,
+                peer_done && wire.is_empty(),
+                &Fixed,
+                &mut room,
+            );
+            output.write_to(&mut sink).unwrap();
+            rounds += 1;
+            if input.len() == before && output.is_empty() && wire.is_empty() {
+                break;
+            }
+        }
+        let text = String::from_utf8(sink).unwrap();
+        (text.matches("HTTP/1.1 200 OK").count(), rounds)
+    }
+
+    #[test]
+    fn every_pipelined_request_is_answered_as_the_queue_drains() {
+        for n in [1, 16, 447, 1000, 10_000] {
+            for done in [false, true] {
+                let (answered, rounds) = pipeline(n, done);
+                assert_eq!(answered, n, "{n} pipelined, half-closed: {done}");
+                assert!(rounds > n / 40, "answers wait for the queue: {rounds}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_budget_answers_503_to_an_empty_queue_and_waits_otherwise() {
+        let mut room = Room::default();
+        room.refresh(crate::http::budget::OUTPUT_BUDGET);
+        let mut input = b"GET /widget HTTP/1.1\r\nAuthorization: Bearer s3cret\r\n\r\n".to_vec();
+        let mut output = Output::default();
+        struct Big;
+        impl Api for Big {
+            fn health(&self) -> (u16, String) {
+                (200, String::new())
+            }
+            fn widget(&self) -> Body {
+                Body::Text("w".repeat(4000))
+            }
+            fn metrics(&self) -> Body {
+                Body::Text(String::new())
+            }
+            fn metrics_public(&self) -> bool {
+                false
+            }
+            fn token(&self) -> &str {
+                "s3cret"
+            }
+        }
+        let twice = [input.clone(), input.clone()].concat();
+        answer(&mut input, &mut output, false, &Big, &mut room);
+        let text = String::from_utf8(output.to_vec()).unwrap();
+        assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+        let (mut input, mut output) = (twice, Output::default());
+        room.refresh(crate::http::budget::OUTPUT_BUDGET);
+        answer(&mut input, &mut output, false, &Big, &mut room);
+        assert!(!input.is_empty(), "the second waits for the first to drain");
     }
 
     #[test]

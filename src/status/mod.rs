@@ -11,7 +11,9 @@ use crate::json::{text, time, Fields};
 use crate::sync::{Report, State};
 use metrics::Metrics;
 use miniserde::json::{Number, Value};
+use std::cell::RefCell;
 use std::net::IpAddr;
+use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
 pub struct Status {
@@ -29,6 +31,12 @@ pub struct Status {
     metrics: Metrics,
     /// Whether the last pass succeeded; `None` before the first.
     pub last_ok: Option<bool>,
+    /// Counts passes, so shared answers know when they are stale.
+    generation: u64,
+    /// The last `/metrics` and `/widget` bodies, alive while some client still holds them:
+    /// clients asking at the same time share one copy.
+    metrics_body: RefCell<(u64, Weak<String>)>,
+    widget_body: RefCell<(u64, &'static str, Weak<String>)>,
 }
 
 impl Status {
@@ -60,10 +68,14 @@ impl Status {
             ipv6: None,
             records,
             metrics: Metrics::default(),
+            generation: 0,
+            metrics_body: RefCell::new((0, Weak::new())),
+            widget_body: RefCell::new((0, "", Weak::new())),
         }
     }
 
     pub fn record_pass(&mut self, report: &Report, unix: u64, now: Instant) {
+        self.generation += 1;
         self.last_check = Some(unix);
         self.last_check_at = Some(now);
         self.last_ok = Some(report.ok());
@@ -93,6 +105,42 @@ impl Status {
         self.metrics.render(&self.records)
     }
 
+    /// `/metrics`, shared with every client asking before the next pass.
+    pub fn metrics_shared(&self) -> Rc<String> {
+        let mut cached = self.metrics_body.borrow_mut();
+        if cached.0 == self.generation {
+            if let Some(body) = cached.1.upgrade() {
+                return body;
+            }
+        }
+        let body = Rc::new(self.metrics_text());
+        *cached = (self.generation, Rc::downgrade(&body));
+        body
+    }
+
+    /// `/widget`, shared with every client asking while the state and status hold.
+    pub fn widget_shared(&self, now: Instant) -> Rc<String> {
+        let status = self.status_label(now);
+        let mut cached = self.widget_body.borrow_mut();
+        if cached.0 == self.generation && cached.1 == status {
+            if let Some(body) = cached.2.upgrade() {
+                return body;
+            }
+        }
+        let body = Rc::new(self.widget_json(now));
+        *cached = (self.generation, status, Rc::downgrade(&body));
+        body
+    }
+
+    fn status_label(&self, now: Instant) -> &'static str {
+        match self.last_ok {
+            _ if !self.healthy(now) => "unhealthy",
+            None => "starting",
+            Some(true) => "active",
+            Some(false) => "unhealthy",
+        }
+    }
+
     /// Liveness: a pass finished recently, or the service is still young.
     pub fn healthy(&self, now: Instant) -> bool {
         let since = self.last_check_at.unwrap_or(self.started);
@@ -110,12 +158,7 @@ impl Status {
 
     /// The seed's fields in the seed's order, then `current_ipv6` (with AAAA on) and `records`.
     pub fn widget_json(&self, now: Instant) -> String {
-        let status = match self.last_ok {
-            _ if !self.healthy(now) => "unhealthy",
-            None => "starting",
-            Some(true) => "active",
-            Some(false) => "unhealthy",
-        };
+        let status = self.status_label(now);
         let records: Vec<String> = self
             .records
             .iter()

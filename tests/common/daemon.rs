@@ -109,6 +109,16 @@ impl Daemon {
             .count()
     }
 
+    /// Resident memory in KB (VmRSS).
+    pub fn rss_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
     pub fn voluntary_switches(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
         status
@@ -210,4 +220,62 @@ pub fn get(port: u16, path: &str, auth: Option<&str>) -> Resp {
 pub fn closed(s: &mut TcpStream) -> bool {
     let mut b = [0u8; 1];
     matches!(s.read(&mut b), Ok(0))
+}
+
+/// Lets this test process hold `want` descriptors (within its hard limit).
+pub fn raise_own_fd_limit(want: u64) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit on this test process with a valid struct.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        if lim.rlim_cur < want {
+            lim.rlim_cur = want.min(lim.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+/// A connection to the status API whose receive buffer is small, as a client on another host
+/// that stops reading would leave it: what the service sends then waits on the service's side
+/// instead of piling up in this machine's kernel.
+pub fn connect_small(port: u16) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    // SAFETY: a plain socket(2) call; the descriptor is owned by the TcpStream below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    let size: libc::c_int = 4096;
+    // SAFETY: setsockopt with a valid int option value of its size.
+    unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    let addr = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(std::net::Ipv4Addr::LOCALHOST).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: connect with a valid sockaddr_in of its size.
+    let rc = unsafe {
+        libc::connect(
+            fd,
+            (&addr as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
+    // SAFETY: fd is a connected socket nobody else owns.
+    let s = unsafe { TcpStream::from_raw_fd(fd) };
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s
 }
