@@ -22,6 +22,12 @@ pub enum CfError {
     Throttled {
         retry_after: Option<u64>,
     },
+    /// The API answered with a redirect, which is never followed: credentials stay with the
+    /// configured host.
+    Redirected {
+        status: u16,
+        host: String,
+    },
     /// No answer came: the pass should not expect another call to fare better.
     Transport(TransportError),
     Malformed(String),
@@ -86,6 +92,10 @@ impl fmt::Display for CfError {
                     None => Ok(()),
                 }
             }
+            CfError::Redirected { status, host } => write!(
+                f,
+                "Cloudflare's API answered HTTP {status} pointing to {host:?}; API calls never follow redirects, so credentials stay with CLOUDFLARE_API_URL's host (check that URL)"
+            ),
             CfError::Transport(why) => write!(f, "cannot reach Cloudflare: {why}"),
             CfError::Malformed(why) => write!(f, "unexpected answer from Cloudflare: {why}"),
         }
@@ -261,16 +271,32 @@ impl<'a> Client<'a> {
             body,
             timeout_secs: self.timeout_secs,
             max_body: MAX_BODY,
+            redirects: 0,
         });
         self.log
             .push((method, response.as_ref().map_or(0, |r| r.status)));
         let response = response.map_err(CfError::Transport)?;
+        if (300..400).contains(&response.status) {
+            let to = response.header("location").unwrap_or("");
+            return Err(CfError::Redirected {
+                status: response.status,
+                host: crate::transport::host_of(to).chars().take(100).collect(),
+            });
+        }
         let text = String::from_utf8_lossy(&response.body);
-        let retry_after = response
-            .header("retry-after")
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let retry_after = response.header("retry-after").and_then(parse_retry_after);
         interpret(response.status, &text, retry_after)
     }
+}
+
+/// `Retry-After` in seconds (an HTTP date is not used by the API: ignored); digits beyond
+/// what u64 holds saturate, and the caller bounds the wait anyway.
+pub fn parse_retry_after(v: &str) -> Option<u64> {
+    let v = v.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(v.parse::<u64>().unwrap_or(u64::MAX))
 }
 
 fn into_page<T>(envelope: Envelope<Vec<T>>) -> Result<Page<T>, CfError> {
@@ -418,6 +444,18 @@ mod tests {
             interpret::<Record>(400, code971, None),
             Err(CfError::Throttled { .. })
         ));
+    }
+
+    #[test]
+    fn retry_after_is_digits_and_saturates() {
+        assert_eq!(parse_retry_after(" 30 "), Some(30));
+        assert_eq!(parse_retry_after("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(
+            parse_retry_after("999999999999999999999999"),
+            Some(u64::MAX)
+        );
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 
     #[test]

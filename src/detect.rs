@@ -119,6 +119,7 @@ fn ask(
             body: None,
             timeout_secs,
             max_body: MAX_ANSWER,
+            redirects: crate::transport::REDIRECTS,
         })
         .map_err(DetectError::Transport)?;
     if response.status != 200 {

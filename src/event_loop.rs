@@ -170,7 +170,8 @@ impl Service<'_> {
         self.failures = if report.ok() { 0 } else { self.failures + 1 };
         self.next_pass = start + next_delay(self.failures, cfg.lifecycle.update_interval);
         if let Some(wait) = report.retry_after {
-            self.next_pass = self.next_pass.max(end + Duration::from_secs(wait));
+            let wait = retry_wait(wait, cfg.lifecycle.update_interval);
+            self.next_pass = self.next_pass.max(end + wait);
         }
         self.tell_others(&report, previous_ok, unix);
     }
@@ -243,6 +244,12 @@ pub fn next_delay(failures: u32, interval: u64) -> Duration {
     Duration::from_secs(secs)
 }
 
+/// Cloudflare's `Retry-After`, bounded by the interval: an absurd value neither overflows the
+/// clock nor stops updates.
+pub fn retry_wait(retry_after: u64, interval: u64) -> Duration {
+    Duration::from_secs(retry_after.min(interval))
+}
+
 /// Rounds up, so the loop never wakes a hair early and spins.
 fn timeout_ms(d: Duration) -> i32 {
     let ms = d.as_nanos().div_ceil(1_000_000);
@@ -269,6 +276,14 @@ mod tests {
             [300, 15, 30, 60, 120, 240, 300]
         );
         assert_eq!(next_delay(1, 10).as_secs(), 10);
+    }
+
+    #[test]
+    fn retry_after_never_waits_past_the_interval() {
+        assert_eq!(retry_wait(30, 60), Duration::from_secs(30));
+        assert_eq!(retry_wait(u64::MAX, 300), Duration::from_secs(300));
+        let now = Instant::now();
+        let _ = now + retry_wait(u64::MAX, 7 * 86_400);
     }
 
     #[test]

@@ -64,6 +64,7 @@ fn ping(transport: &mut dyn Transport, url: &str, timeout_secs: u64) {
         body: None,
         timeout_secs,
         max_body: 4096,
+        redirects: crate::transport::REDIRECTS,
     });
     match result {
         Ok(r) if (200..300).contains(&r.status) => {}

@@ -50,10 +50,29 @@ pub fn write(level: Level, args: std::fmt::Arguments) {
         "{} {:<5} {}\n",
         crate::clock::rfc3339(crate::clock::now_unix()),
         level.label(),
-        args
+        escape(&args.to_string())
     );
     // A closed stderr must not take the updater down with it.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// Control characters written as escapes, so text from outside (an API's message, a record's
+/// content, a variable's value) can neither forge a log line nor drive the terminal.
+pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[macro_export]
@@ -64,3 +83,17 @@ macro_rules! info { ($($a:tt)*) => { $crate::log::write($crate::log::Level::Info
 macro_rules! warn { ($($a:tt)*) => { $crate::log::write($crate::log::Level::Warn, format_args!($($a)*)) } }
 #[macro_export]
 macro_rules! error { ($($a:tt)*) => { $crate::log::write($crate::log::Level::Error, format_args!($($a)*)) } }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape("plain text"), "plain text");
+        assert_eq!(
+            escape("a\n2026 INFO  pass ok\u{1b}[2J\u{85}"),
+            "a\\n2026 INFO  pass ok\\u{1b}[2J\\u{85}"
+        );
+    }
+}

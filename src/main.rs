@@ -81,9 +81,16 @@ fn load_config() -> Result<config::Config, ExitCode> {
             Ok(cfg)
         }
         Err(e) => {
-            error!("{e}");
+            log_config_error(&e);
             Err(ExitCode::from(2))
         }
+    }
+}
+
+/// One log line per problem.
+fn log_config_error(e: &config::ConfigError) {
+    for problem in &e.0 {
+        error!("invalid configuration: {problem}");
     }
 }
 
@@ -117,7 +124,7 @@ fn run_service() -> ExitCode {
                 Some(token)
             }
             Err(e) => {
-                error!("{e}");
+                log_config_error(&e);
                 return ExitCode::from(2);
             }
         },

@@ -96,6 +96,7 @@ impl Notifier {
                 body: Some(body.clone()),
                 timeout_secs: budget_secs.clamp(1, TIMEOUT_SECS),
                 max_body: 4096,
+                redirects: crate::transport::REDIRECTS,
             });
             let why = match result {
                 Ok(r) if (200..300).contains(&r.status) => {

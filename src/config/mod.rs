@@ -2,6 +2,7 @@
 //! holds, `reader` reads it from a `Source`, `parsers` check single values, `token` keeps the
 //! status API token.
 
+mod files;
 mod model;
 mod parsers;
 mod reader;
@@ -20,9 +21,16 @@ use reader::Reader;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+/// A value that is not valid UTF-8 comes through with U+FFFD in it, which the reader refuses
+/// naming the variable, instead of it being silently ignored.
 fn with_process_env<T>(f: impl FnOnce(&Source) -> T) -> T {
-    let var = |name: &str| std::env::var(name).ok();
-    let read_file = |path: &str| std::fs::read_to_string(path);
+    let var = |name: &str| {
+        std::env::var_os(name).map(|v| match v.into_string() {
+            Ok(s) => s,
+            Err(raw) => raw.to_string_lossy().into_owned(),
+        })
+    };
+    let read_file = |path: &str| files::read_limited(std::path::Path::new(path));
     f(&Source {
         var: &var,
         read_file: &read_file,

@@ -79,7 +79,8 @@ impl fmt::Display for Provider {
             Provider::Cloudflare => f.write_str("cloudflare"),
             Provider::Ipify => f.write_str("ipify"),
             Provider::Icanhazip => f.write_str("icanhazip"),
-            Provider::Url(u) => write!(f, "url:{u}"),
+            // Its path and query may hold a key: scheme and host only, everywhere it is shown.
+            Provider::Url(u) => write!(f, "url:{}", crate::transport::redacted(u)),
             Provider::Interface(i) => write!(f, "interface:{i}"),
             Provider::Static(ip) => write!(f, "static:{ip}"),
         }

@@ -38,10 +38,17 @@ impl<'a> Reader<'a> {
     }
 
     /// A variable's trimmed value; set-but-empty counts as unset, as compose files often do.
-    pub(super) fn text(&self, name: &str) -> Option<String> {
-        (self.src.var)(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+    /// Bytes that are not UTF-8 arrive as U+FFFD: refused, naming the variable (the value is
+    /// not shown, it may be a secret).
+    pub(super) fn text(&mut self, name: &str) -> Option<String> {
+        let value = (self.src.var)(name)?;
+        if value.contains('\u{FFFD}') {
+            self.problems.push(format!(
+                "{name} is not valid UTF-8 text (the value is not shown: it may hold a secret)"
+            ));
+            return None;
+        }
+        Some(value.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     /// `NAME`, or the contents of the file named by `NAME_FILE` (Docker and Kubernetes secrets).

@@ -271,3 +271,11 @@ fn api_url_is_checked() {
             .starts_with("CLOUDFLARE_API_URL")
     );
 }
+
+#[test]
+fn a_value_that_is_not_utf8_is_named_not_ignored() {
+    let p = problems(&with(&[("API_TOKEN", "ab\u{FFFD}cd")]));
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("API_TOKEN is not valid UTF-8"), "{p:?}");
+    assert!(!p[0].contains("ab"), "the value is not shown");
+}

@@ -1,6 +1,7 @@
 //! The status API token's store: `API_TOKEN`, else the token kept in `CONFIG_FILE`, else a
 //! new one saved there. The file is a seam (`TokenStore`) so the order is tested in memory.
 
+use super::files::{read_limited, write_atomically};
 use super::model::{ConfigError, Secret};
 use miniserde::json::{self, Object, Value};
 use std::io;
@@ -32,7 +33,7 @@ pub struct FileStore(pub PathBuf);
 
 impl TokenStore for FileStore {
     fn read(&self) -> io::Result<Option<String>> {
-        match std::fs::read_to_string(&self.0) {
+        match read_limited(&self.0) {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -94,41 +95,6 @@ fn new_token() -> Result<String, String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("cannot get random bytes for a token: {e}"))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
-}
-
-/// Writes a 0600 temp file beside `path`, syncs it, and renames it over `path`, so a crash
-/// leaves the old file or the new one, never half of one.
-fn write_atomically(path: &std::path::Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)?;
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp_name);
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(data)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        std::fs::File::open(&dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]

@@ -33,7 +33,8 @@ impl Metrics {
                 Family::V4 => "ipv4",
                 Family::V6 => "ipv6",
             };
-            let provider = d.provider.as_deref().map(provider_label);
+            // A `url:` provider already shows only its scheme and host.
+            let provider = d.provider.clone();
             self.detections.insert(label, (provider, d.seconds));
         }
     }
@@ -150,14 +151,6 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
         out,
         "# HELP dyncfdns_{name} {help}\n# TYPE dyncfdns_{name} {kind}"
     );
-}
-
-/// A `url:` provider's path may hold a key: name only its host.
-fn provider_label(p: &str) -> String {
-    match p.strip_prefix("url:") {
-        Some(url) => format!("url:{}", crate::transport::redacted(url)),
-        None => p.to_string(),
-    }
 }
 
 fn record_labels(r: &RecordStatus) -> String {

@@ -6,7 +6,31 @@ use std::io::Read;
 pub struct Minreq;
 
 impl Transport for Minreq {
-    fn send(&mut self, request: Request) -> Result<Response, TransportError> {
+    /// Sends the request, following up to `request.redirects` redirects itself (minreq's own
+    /// following would pass https to http and resend every header).
+    fn send(&mut self, mut request: Request) -> Result<Response, TransportError> {
+        let mut hops = 0;
+        loop {
+            let response = send_once(&request)?;
+            let location = response.header("location").map(str::to_string);
+            let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
+            match location {
+                Some(to) if redirect && hops < request.redirects => {
+                    request.url = super::redirect_target(&request.url, &to)?;
+                    if response.status == 303 {
+                        request.method = Method::Get;
+                        request.body = None;
+                    }
+                    hops += 1;
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+}
+
+fn send_once(request: &Request) -> Result<Response, TransportError> {
+    {
         let method = match request.method {
             Method::Get => minreq::Method::Get,
             Method::Post => minreq::Method::Post,
@@ -15,14 +39,14 @@ impl Transport for Minreq {
         };
         let mut req = minreq::Request::new(method, request.url.as_str())
             .with_timeout(request.timeout_secs)
-            .with_max_redirects(3)
+            .with_follow_redirects(false)
             .with_max_headers_size(16 * 1024)
             .with_max_status_line_length(1024)
             .with_header("User-Agent", USER_AGENT);
-        for (k, v) in request.headers {
-            req = req.with_header(k, v);
+        for (k, v) in &request.headers {
+            req = req.with_header(*k, v.as_str());
         }
-        if let Some(body) = request.body {
+        if let Some(body) = request.body.clone() {
             req = req
                 .with_header("Content-Type", "application/json")
                 .with_body(body);

@@ -9,6 +9,9 @@ pub mod scripted;
 
 pub use self::minreq::Minreq;
 
+/// Redirects followed by calls that carry no credentials (detectors, webhooks, heartbeats).
+pub const REDIRECTS: u8 = 3;
+
 pub const USER_AGENT: &str = concat!("dyncfdns/", env!("CARGO_PKG_VERSION"));
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +42,8 @@ pub struct Request {
     pub timeout_secs: u64,
     /// Bodies longer than this are refused rather than buffered.
     pub max_body: usize,
+    /// Redirects to follow (never from https to http); 0 returns a 3xx as it is.
+    pub redirects: u8,
 }
 
 #[derive(Debug)]
@@ -72,6 +77,8 @@ pub enum TransportError {
     Read(String),
     /// Resolving, connecting, TLS, or a malformed answer head.
     Connect(String),
+    /// A redirect that is not followed (from https to http, or too many).
+    Redirect(String),
     /// A stop was asked for, so the request was not sent.
     ShuttingDown,
 }
@@ -85,6 +92,7 @@ impl fmt::Display for TransportError {
             TransportError::TooLarge(n) => write!(f, "the response is larger than {n} bytes"),
             TransportError::Read(e) => write!(f, "reading the response failed: {e}"),
             TransportError::Connect(e) => f.write_str(e),
+            TransportError::Redirect(why) => write!(f, "redirect not followed: {why}"),
             TransportError::ShuttingDown => f.write_str("shutting down"),
         }
     }
@@ -92,6 +100,39 @@ impl fmt::Display for TransportError {
 
 pub trait Transport {
     fn send(&mut self, request: Request) -> Result<Response, TransportError>;
+}
+
+/// Where a redirect from `current` to `location` leads: an absolute http(s) URL, or a path on
+/// the same origin. A step from https down to http is refused, so a redirect can never send a
+/// request (or a secret in its URL) in the clear.
+pub fn redirect_target(current: &str, location: &str) -> Result<String, TransportError> {
+    let location = location.trim();
+    let scheme = |u: &str| u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    let target = if location.starts_with("http://") || location.starts_with("https://") {
+        location.to_string()
+    } else if location.starts_with('/') && !location.starts_with("//") {
+        let (s, rest) = current.split_once("://").unwrap_or(("http", current));
+        let origin = rest.split(['/', '?', '#']).next().unwrap_or("");
+        format!("{s}://{origin}{location}")
+    } else {
+        return Err(TransportError::Redirect(
+            "the Location is not an http(s) URL or an absolute path".to_string(),
+        ));
+    };
+    if scheme(current).as_deref() == Some("https") && scheme(&target).as_deref() == Some("http") {
+        return Err(TransportError::Redirect(format!(
+            "from https to plain http ({})",
+            redacted(&target)
+        )));
+    }
+    Ok(target)
+}
+
+/// The host a URL names, for messages.
+pub fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    host.rsplit('@').next().unwrap_or(host)
 }
 
 /// Percent-encodes a query or path value (RFC 3986 unreserved characters pass).
@@ -129,6 +170,24 @@ mod tests {
         assert_eq!(
             redacted("http://user:pw@kuma.lan:3001/api/push/abc?status=up"),
             "http://kuma.lan:3001/…"
+        );
+    }
+
+    #[test]
+    fn redirects_stay_on_https_and_resolve_paths() {
+        let t = |c, l| redirect_target(c, l);
+        assert_eq!(t("https://a.io/x?k=1", "/y").unwrap(), "https://a.io/y");
+        assert_eq!(
+            t("http://a.io:8/x", "https://b.io/z").unwrap(),
+            "https://b.io/z"
+        );
+        assert!(t("https://a.io/x", "http://b.io/z").is_err());
+        assert!(t("https://a.io/x", "HTTP://b.io/z").is_err());
+        assert!(t("https://a.io/x", "//b.io/z").is_err());
+        assert!(t("https://a.io/x", "ftp://b.io").is_err());
+        assert_eq!(
+            host_of("https://u:p@api.example.com:8443/v4?x"),
+            "api.example.com:8443"
         );
     }
 }
