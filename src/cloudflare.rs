@@ -7,10 +7,15 @@ use miniserde::json::{Number, Object, Value};
 use miniserde::Deserialize;
 use std::fmt;
 
-/// A page of 100 records is about 60 KB; anything far larger is not a Cloudflare answer.
-const MAX_BODY: usize = 2 * 1024 * 1024;
+/// A page of 5,000 records is about 3 MB; anything far larger is not a Cloudflare answer.
+const MAX_BODY: usize = 8 * 1024 * 1024;
+/// The largest pages the API allows (the schema: 50 zones; DNS records up to 5,000,000, of
+/// which 5,000 keeps a page's body within a few MB).
 pub const ZONES_PER_PAGE: u32 = 50;
-pub const RECORDS_PER_PAGE: u32 = 100;
+pub const RECORDS_PER_PAGE: u32 = 5000;
+/// A listing that claims more pages than this fails instead of running on: whatever an
+/// answer says, a pass sends a bounded number of requests per zone.
+pub const MAX_PAGES: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CfError {
@@ -31,6 +36,11 @@ pub enum CfError {
     /// No answer came: the pass should not expect another call to fare better.
     Transport(TransportError),
     Malformed(String),
+    /// An answer that is not Cloudflare's JSON at all (a proxy's HTML page, a 405).
+    NotJson {
+        status: u16,
+        len: usize,
+    },
 }
 
 impl CfError {
@@ -98,6 +108,10 @@ impl fmt::Display for CfError {
             ),
             CfError::Transport(why) => write!(f, "cannot reach Cloudflare: {why}"),
             CfError::Malformed(why) => write!(f, "unexpected answer from Cloudflare: {why}"),
+            CfError::NotJson { status, len } => write!(
+                f,
+                "unexpected answer from Cloudflare: HTTP {status} with a body that is not the expected JSON ({len} bytes)"
+            ),
         }
     }
 }
@@ -111,11 +125,14 @@ struct Message {
 #[derive(Deserialize)]
 struct ResultInfo {
     total_pages: Option<f64>,
+    per_page: Option<f64>,
 }
 
 #[derive(Deserialize)]
 struct Envelope<T> {
-    success: bool,
+    /// Missing in some answers (a DELETE's `{"result":{"id":…}}`): a 2xx without errors is
+    /// then a success.
+    success: Option<bool>,
     errors: Option<Vec<Message>>,
     result: Option<T>,
     result_info: Option<ResultInfo>,
@@ -136,6 +153,8 @@ struct BatchResult {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total_pages: u32,
+    /// Whether a further page may hold more: not past the last page, and this one full.
+    pub more: bool,
 }
 
 pub struct Client<'a> {
@@ -166,7 +185,28 @@ impl<'a> Client<'a> {
         if let Some(name) = name {
             path.push_str(&format!("&name={}", encode(name)));
         }
-        self.list(&path)
+        self.list(&path, page, ZONES_PER_PAGE)
+    }
+
+    /// The items of `first` and of the pages after it, within `MAX_PAGES`.
+    pub fn rest<T>(
+        &mut self,
+        first: Page<T>,
+        mut next: impl FnMut(&mut Self, u32) -> Result<Page<T>, CfError>,
+    ) -> Result<Vec<T>, CfError> {
+        let (mut all, mut more, mut page) = (first.items, first.more, 1);
+        while more {
+            page += 1;
+            if page > MAX_PAGES {
+                return Err(CfError::Malformed(format!(
+                    "a listing of more than {MAX_PAGES} full pages; dyncfdns reads no further (is the API answering as Cloudflare does?)"
+                )));
+            }
+            let p = next(self, page)?;
+            more = p.more;
+            all.extend(p.items);
+        }
+        Ok(all)
     }
 
     pub fn records_page(
@@ -182,7 +222,7 @@ impl<'a> Client<'a> {
         if let Some(name) = name {
             path.push_str(&format!("&name={}", encode(name)));
         }
-        self.list(&path)
+        self.list(&path, page, RECORDS_PER_PAGE)
     }
 
     pub fn patch(&mut self, zone_id: &str, change: &Patch) -> Result<Record, CfError> {
@@ -252,8 +292,17 @@ impl<'a> Client<'a> {
         ))
     }
 
-    fn list<T: Deserialize>(&mut self, path: &str) -> Result<Page<T>, CfError> {
-        into_page(self.call::<Vec<T>>(Method::Get, path, None)?)
+    fn list<T: Deserialize>(
+        &mut self,
+        path: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<T>, CfError> {
+        into_page(
+            self.call::<Vec<T>>(Method::Get, path, None)?,
+            page,
+            per_page,
+        )
     }
 
     fn call<T: Deserialize>(
@@ -299,21 +348,29 @@ pub fn parse_retry_after(v: &str) -> Option<u64> {
     Some(v.parse::<u64>().unwrap_or(u64::MAX))
 }
 
-fn into_page<T>(envelope: Envelope<Vec<T>>) -> Result<Page<T>, CfError> {
-    let total_pages = envelope
-        .result_info
-        .and_then(|i| i.total_pages)
-        .map(|n| n.clamp(1.0, u32::MAX as f64) as u32)
-        .unwrap_or(1);
+/// Page `page` of a listing asked with `per_page`. Paging goes on only while pages come full
+/// (by the page size the answer states, else the one asked for), so a count that lies costs
+/// nothing; the numbers are clamped, never trusted for arithmetic.
+fn into_page<T>(envelope: Envelope<Vec<T>>, page: u32, per_page: u32) -> Result<Page<T>, CfError> {
+    let clamp = |n: f64| n.clamp(1.0, f64::from(u32::MAX)) as u32;
+    let info = envelope.result_info;
+    let total_pages = info.as_ref().and_then(|i| i.total_pages).map_or(1, clamp);
+    let size = info
+        .as_ref()
+        .and_then(|i| i.per_page)
+        .map_or(per_page, clamp);
+    let items = required(envelope.result)?;
+    let more = page < total_pages && !items.is_empty() && items.len() >= size as usize;
     Ok(Page {
-        items: required(envelope.result)?,
+        items,
         total_pages,
+        more,
     })
 }
 
 /// A list answer (zones or records) as a page; pure, for the fuzz target.
 pub fn decode_page<T: Deserialize>(status: u16, body: &str) -> Result<Page<T>, CfError> {
-    into_page(interpret(status, body, None)?)
+    into_page(interpret(status, body, None)?, 1, RECORDS_PER_PAGE)
 }
 
 /// A single-record answer (create, patch); pure, for the fuzz target.
@@ -338,13 +395,17 @@ fn interpret<T: Deserialize>(
         return Err(CfError::Throttled { retry_after });
     }
     match parsed {
-        Ok(envelope) if envelope.success && (200..300).contains(&status) => Ok(envelope),
+        Ok(envelope)
+            if envelope.success.unwrap_or(errors.is_empty()) && (200..300).contains(&status) =>
+        {
+            Ok(envelope)
+        }
         Ok(_) => Err(CfError::Api { status, errors }),
         Err(_) if !errors.is_empty() => Err(CfError::Api { status, errors }),
-        Err(_) => Err(CfError::Malformed(format!(
-            "HTTP {status} with a body that is not the expected JSON ({} bytes)",
-            body.len()
-        ))),
+        Err(_) => Err(CfError::NotJson {
+            status,
+            len: body.len(),
+        }),
     }
 }
 
@@ -422,6 +483,33 @@ mod tests {
     }
 
     #[test]
+    fn paging_goes_on_only_while_pages_come_full() {
+        let page = |items: usize, total: &str, per: &str| {
+            let recs: Vec<String> = (0..items)
+                .map(|i| format!(r#"{{"id":"{i}","name":"a.example.com"}}"#))
+                .collect();
+            let body = format!(
+                r#"{{"success":true,"result":[{}],"result_info":{{"total_pages":{total},"per_page":{per}}}}}"#,
+                recs.join(",")
+            );
+            into_page(interpret::<Vec<Zone>>(200, &body, None).unwrap(), 1, 50).unwrap()
+        };
+        assert!(page(2, "2", "2").more);
+        assert!(!page(1, "100", "5000").more, "a short page ends it");
+        assert!(!page(0, "4000000000", "0").more, "an empty page ends it");
+        assert!(!page(2, "1", "2").more);
+        assert_eq!(page(1, "1e300", "-5").total_pages, u32::MAX);
+    }
+
+    #[test]
+    fn a_delete_answered_with_the_id_alone_succeeds() {
+        let body = r#"{"result":{"id":"023e105f4ecef8ad9ca31a8372d0c353"}}"#;
+        assert!(interpret::<Value>(200, body, None).is_ok());
+        let refused = r#"{"result":null,"errors":[{"code":81044,"message":"gone"}]}"#;
+        assert!(interpret::<Value>(200, refused, None).is_err());
+    }
+
+    #[test]
     fn maps_errors_with_hints() {
         let body = r#"{"success":false,"errors":[{"code":9109,"message":"Invalid access token"}],"messages":[],"result":null}"#;
         let err = interpret::<Vec<Zone>>(403, body, None).err().unwrap();
@@ -462,7 +550,10 @@ mod tests {
     fn junk_is_malformed_not_a_panic() {
         for body in ["<html>502 Bad Gateway</html>", "{\"success\":tr", "", "[]"] {
             let err = interpret::<Vec<Zone>>(502, body, None).err().unwrap();
-            assert!(matches!(err, CfError::Malformed(_)), "{body}: {err:?}");
+            assert!(
+                matches!(err, CfError::NotJson { status: 502, .. }),
+                "{body}: {err:?}"
+            );
         }
         assert!(matches!(
             interpret::<Vec<Zone>>(200, r#"{"success":true,"errors":[],"result":null}"#, None)

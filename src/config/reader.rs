@@ -246,7 +246,13 @@ impl<'a> Reader<'a> {
             v.parse::<u32>().ok()
         };
         match n {
-            Some(n) if n == 1 || (30..=86_400).contains(&n) => n,
+            Some(n) if (30..60).contains(&n) => {
+                self.warnings.push(format!(
+                    "TTL={n}: Cloudflare allows TTLs under 60 s only on Enterprise zones; other zones refuse records created with it"
+                ));
+                n
+            }
+            Some(n) if n == 1 || (60..=86_400).contains(&n) => n,
             _ => {
                 self.problems.push(format!(
                     "TTL: expected 1 (automatic) or 30 to 86400 seconds, got {v:?}"

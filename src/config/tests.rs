@@ -279,3 +279,18 @@ fn a_value_that_is_not_utf8_is_named_not_ignored() {
     assert!(p[0].starts_with("API_TOKEN is not valid UTF-8"), "{p:?}");
     assert!(!p[0].contains("ab"), "the value is not shown");
 }
+
+#[test]
+fn a_ttl_under_60_is_allowed_with_a_warning() {
+    let c = parse_map(&with(&[("TTL", "30")])).unwrap();
+    assert_eq!(c.create.ttl, 30);
+    assert!(
+        c.warnings.iter().any(|w| w.contains("Enterprise")),
+        "{:?}",
+        c.warnings
+    );
+    assert!(parse_map(&with(&[("TTL", "60")]))
+        .unwrap()
+        .warnings
+        .is_empty());
+}

@@ -49,10 +49,8 @@ pub fn ensure_records(
     }
     match first_page {
         Some(first) => {
-            records = first.items;
-            for page in 2..=first.total_pages {
-                records.extend(client.records_page(&zone.id, None, page)?.items);
-            }
+            let id = &zone.id;
+            records = client.rest(first, |c, page| c.records_page(id, None, page))?;
         }
         None => {
             for name in &names {
@@ -68,11 +66,7 @@ pub fn ensure_records(
 /// Every record on one name, all pages.
 pub fn records_named(client: &mut Client, zone: &Zone, name: &str) -> Result<Vec<Record>, CfError> {
     let first = client.records_page(&zone.id, Some(name), 1)?;
-    let mut out = first.items;
-    for page in 2..=first.total_pages {
-        out.extend(client.records_page(&zone.id, Some(name), page)?.items);
-    }
-    Ok(out)
+    client.rest(first, |c, page| c.records_page(&zone.id, Some(name), page))
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ fn a_failed_write_never_leaves_a_partial_cache() {
         ),
         json(
             Method::Get,
-            "/zones/z1/dns_records?per_page=100&page=1",
+            "/zones/z1/dns_records?per_page=5000&page=1",
             200,
             &list(&[record("ra", "a", OLD), record("rb", "b", OLD)]),
         ),
@@ -125,7 +125,7 @@ fn a_failed_write_never_leaves_a_partial_cache() {
         ip_answer(),
         json(
             Method::Get,
-            "/zones/z1/dns_records?per_page=100&page=1",
+            "/zones/z1/dns_records?per_page=5000&page=1",
             200,
             &list(&[record("ra", "a", OLD), record("rb", "b", IP)]),
         ),
@@ -148,7 +148,7 @@ fn a_failed_write_never_leaves_a_partial_cache() {
 fn zones_are_looked_up_again_after_the_cache_ttl() {
     let c = cfg("a.example.com", &[("RECORD_CACHE_TTL", "600")]);
     let mut cache = Cache::default();
-    let by_name = "?per_page=100&page=1&name=a.example.com";
+    let by_name = "?per_page=5000&page=1&name=a.example.com";
     let mut t = Scripted::new(vec![
         ip_answer(),
         json(Method::Get, "/zones?per_page=50", 200, &list(&[zone("z1")])),
@@ -308,4 +308,52 @@ fn failure_matrix() {
             t.assert_done();
         }
     }
+}
+
+/// Cloudflare takes at most 200 changes per batch (Free plan): more go as several batches.
+#[test]
+fn large_changes_go_in_batches_of_200() {
+    let hosts: Vec<String> = (0..450).map(|i| format!("h{i}.example.com")).collect();
+    let c = cfg(&hosts.join(","), &[]);
+    let records: Vec<String> = (0..450)
+        .map(|i| record(&format!("r{i}"), &format!("h{i}"), OLD))
+        .collect();
+    let ok = one(r#"{"patches":[]}"#.to_string());
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        zones(),
+        json(Method::Get, "/zones/z1/dns_records", 200, &list(&records)),
+        json(Method::Post, "/batch", 200, &ok),
+        json(Method::Post, "/batch", 200, &ok),
+        json(Method::Post, "/batch", 200, &ok),
+    ]);
+    let r = run_pass(&c, &mut Cache::default(), &mut t, 1000);
+    assert!(r.ok(), "{}", r.summary());
+    assert_eq!(r.tally().updated, 450);
+    let sizes: Vec<usize> = t
+        .sent
+        .iter()
+        .filter(|s| s.1.ends_with("/batch"))
+        .map(|s| s.2.as_deref().unwrap_or("").matches("\"content\"").count())
+        .collect();
+    assert_eq!(sizes, [200, 200, 50]);
+    t.assert_done();
+}
+
+/// A batch refused by something that is not Cloudflare's JSON (a proxy's 405 page) still
+/// falls back to one call per record.
+#[test]
+fn a_batch_refused_without_json_falls_back() {
+    let c = cfg("a.example.com,b.example.com", &[]);
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        zones(),
+        records(),
+        json(Method::Post, "/batch", 405, "<html>405 Not Allowed</html>"),
+        json(Method::Patch, "/ra", 200, &one(record("ra", "a", IP))),
+        json(Method::Patch, "/rb", 200, &one(record("rb", "b", IP))),
+    ]);
+    let r = run_pass(&c, &mut Cache::default(), &mut t, 1000);
+    assert!(r.ok(), "{}", r.summary());
+    t.assert_done();
 }

@@ -18,9 +18,49 @@ pub struct Written {
     pub stop: Option<CfError>,
 }
 
-/// Writes a zone's changes: one batch for two or more, one call each if the batch is refused.
-/// A failed write invalidates the zone's cached records, so the next pass reads them again.
+/// Changes in one batch at most: Cloudflare's limit on the Free plan (paid plans allow more).
+pub const BATCH_LIMIT: usize = 200;
+
+/// Writes a zone's changes: batches of up to `BATCH_LIMIT` (each one transaction), one call
+/// each for a batch Cloudflare refuses. A failed write invalidates the zone's cached records,
+/// so the next pass reads them again.
 pub fn write(
+    client: &mut Client,
+    cache: &mut Cache,
+    zone: &Zone,
+    mut writes: Vec<(Want, Action)>,
+) -> Written {
+    let mut out = Written::default();
+    while !writes.is_empty() {
+        let rest = writes.split_off(writes.len().min(BATCH_LIMIT));
+        let chunk = std::mem::replace(&mut writes, rest);
+        if let Some(stop) = &out.stop {
+            let state = left_over(stop);
+            out.outcomes
+                .extend(chunk.iter().map(|(w, _)| w.outcome(state.clone(), None)));
+            continue;
+        }
+        let done = write_chunk(client, cache, zone, chunk);
+        out.outcomes.extend(done.outcomes);
+        out.stop = done.stop;
+    }
+    out
+}
+
+/// Whether a refused batch may be retried one call per record: Cloudflare said no in JSON, or
+/// something in between answered 4xx/5xx with a page of its own.
+fn falls_back(e: &CfError) -> bool {
+    matches!(
+        e,
+        CfError::Api { .. }
+            | CfError::NotJson {
+                status: 400..=599,
+                ..
+            }
+    )
+}
+
+fn write_chunk(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
@@ -34,7 +74,7 @@ pub fn write(
                     stop: None,
                 }
             }
-            Err(e @ CfError::Api { .. }) => {
+            Err(e) if falls_back(&e) => {
                 crate::warn!(
                     "batch write to zone {} refused ({e}); sending one call per record",
                     zone.name

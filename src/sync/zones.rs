@@ -86,11 +86,9 @@ fn list_zones(client: &mut Client, candidates: usize) -> Result<Option<Vec<Zone>
     if lookup(candidates, Some(first.total_pages)) == Lookup::Walk {
         return Ok(None);
     }
-    let mut all = first.items;
-    for page in 2..=first.total_pages {
-        all.extend(client.zones_page(None, page)?.items);
-    }
-    Ok(Some(all))
+    Ok(Some(
+        client.rest(first, |c, page| c.zones_page(None, page))?,
+    ))
 }
 
 /// Asks for each candidate name of the host, longest first, remembering the answers.
