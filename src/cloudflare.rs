@@ -1,7 +1,7 @@
 //! The Cloudflare API v4 client: zones, DNS records, batch writes, and errors with a fix.
 
 use crate::config::{self, Auth};
-use crate::dns::{NewRecord, Patch, Record, Zone};
+use crate::dns::{Listed, NewRecord, Patch, Record, Unreadable, Zone};
 use crate::transport::{percent_encode as encode, Method, Request, Transport, TransportError};
 use miniserde::json::{Number, Object, Value};
 use miniserde::Deserialize;
@@ -214,7 +214,7 @@ impl<'a> Client<'a> {
         zone_id: &str,
         name: Option<&str>,
         page: u32,
-    ) -> Result<Page<Record>, CfError> {
+    ) -> Result<Page<Listed>, CfError> {
         let mut path = format!(
             "/zones/{}/dns_records?per_page={RECORDS_PER_PAGE}&page={page}",
             encode(zone_id)
@@ -222,7 +222,12 @@ impl<'a> Client<'a> {
         if let Some(name) = name {
             path.push_str(&format!("&name={}", encode(name)));
         }
-        self.list(&path, page, RECORDS_PER_PAGE)
+        let page = self.list::<Value>(&path, page, RECORDS_PER_PAGE)?;
+        Ok(Page {
+            items: page.items.iter().filter_map(listed).collect(),
+            total_pages: page.total_pages,
+            more: page.more,
+        })
     }
 
     pub fn patch(&mut self, zone_id: &str, change: &Patch) -> Result<Record, CfError> {
@@ -346,6 +351,62 @@ pub fn parse_retry_after(v: &str) -> Option<u64> {
         return None;
     }
     Some(v.parse::<u64>().unwrap_or(u64::MAX))
+}
+
+/// One record of a listing, read field by field so that one odd record (a `ttl` of `300.0`, a
+/// missing `content`) costs only its own host; `None` when it has no name and type at all
+/// (then it cannot be one we manage).
+pub fn listed(v: &Value) -> Option<Listed> {
+    let Value::Object(o) = v else { return None };
+    let text = |k: &str| match o.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let (name, rtype) = (text("name")?, text("type")?);
+    let bad = |why: String| {
+        Some(Err(Unreadable {
+            name: name.clone(),
+            rtype: rtype.clone(),
+            why,
+        }))
+    };
+    let ttl = match o.get("ttl") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match whole(n) {
+            Some(t) => Some(t),
+            None => return bad("ttl is not a whole number of seconds".to_string()),
+        },
+        Some(_) => return bad("ttl is not a number".to_string()),
+    };
+    let proxied = match o.get("proxied") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return bad("proxied is not true or false".to_string()),
+    };
+    let (Some(id), Some(content)) = (text("id"), text("content")) else {
+        return bad("id or content is missing".to_string());
+    };
+    Some(Ok(Record {
+        id,
+        name,
+        rtype,
+        content,
+        ttl,
+        proxied,
+        created_on: text("created_on"),
+    }))
+}
+
+/// A JSON number that is a whole u32 (`300` or `300.0`).
+fn whole(n: &Number) -> Option<u32> {
+    match *n {
+        Number::U64(u) => u32::try_from(u).ok(),
+        Number::I64(i) => u32::try_from(i).ok(),
+        Number::F64(f) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
+            Some(f as u32)
+        }
+        Number::F64(_) => None,
+    }
 }
 
 /// Page `page` of a listing asked with `per_page`. Paging goes on only while pages come full
@@ -499,6 +560,25 @@ mod tests {
         assert!(!page(0, "4000000000", "0").more, "an empty page ends it");
         assert!(!page(2, "1", "2").more);
         assert_eq!(page(1, "1e300", "-5").total_pages, u32::MAX);
+    }
+
+    #[test]
+    fn each_record_is_read_on_its_own() {
+        let page = r#"[{"id":"1","name":"a.example.com","type":"A","content":"8.8.8.8","ttl":300.0},
+            {"id":"2","name":"b.example.com","type":"A","ttl":300},
+            {"id":"3","name":"c.example.com","type":"TXT","content":"x","ttl":"soon"},
+            {"weird":true}, 5]"#;
+        let items: Vec<Value> = miniserde::json::from_str(page).unwrap();
+        let got: Vec<Option<Listed>> = items.iter().map(listed).collect();
+        assert_eq!(got[0].as_ref().unwrap().as_ref().unwrap().ttl, Some(300));
+        let missing = got[1].as_ref().unwrap().as_ref().unwrap_err();
+        assert_eq!(
+            (missing.name.as_str(), missing.why.as_str()),
+            ("b.example.com", "id or content is missing")
+        );
+        assert!(got[2].as_ref().unwrap().is_err());
+        assert!(got[3].is_none() && got[4].is_none());
+        assert_eq!(whole(&Number::F64(300.5)), None);
     }
 
     #[test]

@@ -21,6 +21,19 @@ pub struct Record {
     pub created_on: Option<String>,
 }
 
+/// A listed record that could not be understood, known by name and type so that only the
+/// host it belongs to fails (and only if it is managed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    pub name: String,
+    pub rtype: String,
+    /// Which field was wrong, and how.
+    pub why: String,
+}
+
+/// One entry of a record listing.
+pub type Listed = Result<Record, Unreadable>;
+
 /// A change to an existing record: its current name, type, ttl and proxied with new content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Patch {

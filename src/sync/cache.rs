@@ -3,7 +3,7 @@
 //! and a write only ever updates records of a zone whose read is still cached, so a partial
 //! view is never taken for a fresh one.
 
-use crate::dns::{Record, Zone};
+use crate::dns::{Record, Unreadable, Zone};
 use std::collections::HashMap;
 
 #[derive(Default)]
@@ -12,6 +12,8 @@ pub struct Cache {
     zones: HashMap<String, (Option<Zone>, Learnt)>,
     /// Zone id → the records on the managed names (A, AAAA and CNAME only), and when read.
     records: HashMap<String, (Vec<Record>, Learnt)>,
+    /// Zone id → the records on managed names that could not be read, with the same age.
+    unreadable: HashMap<String, Vec<Unreadable>>,
     /// The current pass, set by `begin`.
     now: Learnt,
     ttl: u64,
@@ -83,9 +85,15 @@ impl Cache {
             .map(|(id, (records, _))| (id.as_str(), records.as_slice()))
     }
 
-    pub fn set_records(&mut self, zone_id: &str, records: Vec<Record>) {
+    pub fn set_records(&mut self, zone_id: &str, records: Vec<Record>, bad: Vec<Unreadable>) {
         self.records
             .insert(zone_id.to_string(), (records, self.now));
+        self.unreadable.insert(zone_id.to_string(), bad);
+    }
+
+    /// The records on managed names of the zone that could not be read (with `records`).
+    pub fn unreadable(&self, zone_id: &str) -> &[Unreadable] {
+        self.unreadable.get(zone_id).map_or(&[], Vec::as_slice)
     }
 
     /// A record a write returned: replaces the cached one with its id, or joins the zone's
@@ -105,6 +113,7 @@ impl Cache {
     /// Cloudflare said the id is stale.
     pub fn invalidate(&mut self, zone: &Zone, stale_id: bool) {
         self.records.remove(&zone.id);
+        self.unreadable.remove(&zone.id);
         if stale_id {
             self.zones
                 .retain(|_, (z, _)| z.as_ref().is_none_or(|z| z.id != zone.id));
@@ -144,7 +153,7 @@ mod tests {
         let mut c = Cache::default();
         c.begin(100, 60);
         c.set_zone("a.example.com", Some(zone()));
-        c.set_records("z", vec![rec("1")]);
+        c.set_records("z", vec![rec("1")], Vec::new());
         c.begin(159, 60);
         assert!(c.zone("a.example.com").is_some() && c.records("z").is_some());
         c.begin(160, 60);
@@ -167,7 +176,7 @@ mod tests {
         c.begin(0, 60);
         c.update("z", rec("1"));
         assert!(c.records("z").is_none());
-        c.set_records("z", vec![rec("1")]);
+        c.set_records("z", vec![rec("1")], Vec::new());
         let mut changed = rec("1");
         changed.content = "9.9.9.9".into();
         c.update("z", changed);

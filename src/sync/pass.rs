@@ -177,6 +177,11 @@ impl Pass<'_, '_> {
         }
         let mut changes: Vec<(Want, Action)> = Vec::new();
         for want in wants {
+            if let Some(failure) = unreadable(self.cache, zone, &want) {
+                crate::error!("{failure}");
+                self.push(&want, None, State::Failed(failure));
+                continue;
+            }
             let records = self.cache.records(&zone.id).unwrap_or_default();
             let decision = reconcile::decide(
                 &want.host,
@@ -219,4 +224,20 @@ impl Pass<'_, '_> {
             None => Ok(()),
         }
     }
+}
+
+/// A record on the host's name that could not be read and could be the one to manage (same
+/// type, or a CNAME): the host fails, naming the field; nothing is written for it.
+fn unreadable(cache: &Cache, zone: &Zone, want: &Want) -> Option<Failure> {
+    let rtype = want.family.record_type();
+    cache
+        .unreadable(&zone.id)
+        .iter()
+        .find(|u| u.name.eq_ignore_ascii_case(&want.host) && (u.rtype == rtype || u.rtype == "CNAME"))
+        .map(|u| {
+            Failure::Blocked(format!(
+                "{} {}: Cloudflare lists a {} record on it that cannot be read ({}); it is left alone",
+                want.host, rtype, u.rtype, u.why
+            ))
+        })
 }

@@ -3,7 +3,7 @@
 
 use super::cache::Cache;
 use crate::cloudflare::{CfError, Client};
-use crate::dns::{Record, Zone};
+use crate::dns::{Listed, Record, Unreadable, Zone};
 
 /// Whether to ask for each managed name rather than read the zone's pages: with one name,
 /// or when the zone's further pages would cost more calls than the names.
@@ -15,12 +15,22 @@ pub fn by_name(names: usize, zone_pages: Option<u32>) -> bool {
     }
 }
 
-/// Only what a pass manages or must respect: A, AAAA and CNAME on the managed names.
-pub fn keep_managed(records: &mut Vec<Record>, names: &[String]) {
-    records.retain(|r| {
-        matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME")
-            && names.iter().any(|n| n.eq_ignore_ascii_case(&r.name))
-    });
+/// Only what a pass manages or must respect: A, AAAA and CNAME on the managed names; what
+/// could not be read on those names is kept apart, to fail its host alone.
+pub fn keep_managed(listed: Vec<Listed>, names: &[String]) -> (Vec<Record>, Vec<Unreadable>) {
+    let relevant = |name: &str, rtype: &str| {
+        matches!(rtype, "A" | "AAAA" | "CNAME")
+            && names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    };
+    let (mut records, mut unreadable) = (Vec::new(), Vec::new());
+    for item in listed {
+        match item {
+            Ok(r) if relevant(&r.name, &r.rtype) => records.push(r),
+            Err(u) if relevant(&u.name, &u.rtype) => unreadable.push(u),
+            _ => {}
+        }
+    }
+    (records, unreadable)
 }
 
 /// Reads the zone's records on the managed names (those of `hosts` in the zone), unless the
@@ -58,13 +68,13 @@ pub fn ensure_records(
             }
         }
     }
-    keep_managed(&mut records, &names);
-    cache.set_records(&zone.id, records);
+    let (records, unreadable) = keep_managed(records, &names);
+    cache.set_records(&zone.id, records, unreadable);
     Ok(())
 }
 
 /// Every record on one name, all pages.
-pub fn records_named(client: &mut Client, zone: &Zone, name: &str) -> Result<Vec<Record>, CfError> {
+pub fn records_named(client: &mut Client, zone: &Zone, name: &str) -> Result<Vec<Listed>, CfError> {
     let first = client.records_page(&zone.id, Some(name), 1)?;
     client.rest(first, |c, page| c.records_page(&zone.id, Some(name), page))
 }

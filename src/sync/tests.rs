@@ -357,3 +357,29 @@ fn a_batch_refused_without_json_falls_back() {
     assert!(r.ok(), "{}", r.summary());
     t.assert_done();
 }
+
+/// One odd record costs only its own host: others on the page are read whatever their shape.
+#[test]
+fn an_odd_record_fails_only_its_host() {
+    let c = cfg("a.example.com,b.example.com", &[]);
+    let page = [
+        r#"{"id":"ra","name":"a.example.com","type":"A","content":"93.184.216.34","ttl":300.0,"proxied":false}"#.to_string(),
+        r#"{"id":"rb","name":"b.example.com","type":"A","ttl":1}"#.to_string(),
+        r#"{"id":"t","name":"c.example.com","type":"TXT","content":"x","ttl":"soon"}"#.to_string(),
+        r#"{"surprise":[1,2,3]}"#.to_string(),
+    ];
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        zones(),
+        json(Method::Get, "/zones/z1/dns_records", 200, &list(&page)),
+    ]);
+    let r = run_pass(&c, &mut Cache::default(), &mut t, 1000);
+    let expect = [("a.example.com", "unchanged"), ("b.example.com", "failed")];
+    assert_eq!(states(&r), pairs(&expect), "{}", r.summary());
+    let why = r.outcomes.iter().find_map(|o| match &o.state {
+        State::Failed(f) => Some(f.to_string()),
+        _ => None,
+    });
+    assert!(why.unwrap().contains("id or content is missing"));
+    t.assert_done();
+}

@@ -193,7 +193,10 @@ fn adopt_existing(
 ) -> Result<Outcome, CfError> {
     let rtype = want.family.record_type();
     crate::info!("{} {rtype} already exists; reading it again", want.host);
-    let records = records_named(client, zone, &want.host)?;
+    let records: Vec<Record> = records_named(client, zone, &want.host)?
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
     for r in &records {
         cache.update(&zone.id, r.clone());
     }
