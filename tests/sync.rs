@@ -311,7 +311,7 @@ fn a_second_pass_in_one_process_makes_no_calls() {
 }
 
 #[test]
-fn an_address_change_for_three_hosts_of_one_zone_is_one_write() {
+fn an_address_change_for_three_hosts_of_one_zone_is_one_read_and_one_write() {
     let cf = FakeCloudflare::start();
     zone_with(
         &cf,
@@ -328,9 +328,11 @@ fn an_address_change_for_three_hosts_of_one_zone_is_one_write() {
     ip.set(Answer::Text(200, NEW.to_string()));
     let pass = run_pass(&cfg, &mut cache, &mut Minreq, 1060);
     assert!(pass.ok(), "{pass:?}");
+    // The records are read afresh (so edits made elsewhere survive), then one batch.
     let calls = cf.calls();
-    assert_eq!(calls.len(), 1, "{calls:?}");
-    assert!(calls[0].path.ends_with("/dns_records/batch"));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0].method == "GET" && calls[0].path.ends_with("/dns_records"));
+    assert!(calls[1].path.ends_with("/dns_records/batch"));
     for h in ["a", "b", "c"] {
         assert_eq!(contents(&cf, &format!("{h}.example.com"), "A"), vec![NEW]);
     }

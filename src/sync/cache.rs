@@ -78,6 +78,13 @@ impl Cache {
         }
     }
 
+    /// Whether the zone's records were read in the current pass.
+    pub fn read_this_pass(&self, zone_id: &str) -> bool {
+        self.records
+            .get(zone_id)
+            .is_some_and(|(_, learnt)| learnt.pass == self.now.pass)
+    }
+
     /// Every zone's records as last read, fresh or not (for DELETE_ON_STOP at exit).
     pub fn all_records(&self) -> impl Iterator<Item = (&str, &[Record])> {
         self.records

@@ -144,6 +144,21 @@ impl Pass<'_, '_> {
         }
     }
 
+    /// Whether any of the zone's records would be created or changed, by the cached view.
+    fn must_write(&self, zone: &Zone, wants: &[Want]) -> bool {
+        let records = self.cache.records(&zone.id).unwrap_or_default();
+        wants.iter().any(|w| {
+            let d = reconcile::decide(
+                &w.host,
+                w.family.record_type(),
+                w.ip,
+                records,
+                &self.cfg.create,
+            );
+            matches!(d.action, Action::Update { .. } | Action::Create(_))
+        })
+    }
+
     fn push(&mut self, want: &Want, content: Option<String>, state: State) {
         self.report.outcomes.push(want.outcome(state, content));
     }
@@ -163,17 +178,25 @@ impl Pass<'_, '_> {
     }
 
     fn sync_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<(), CfError> {
-        if let Err(error) = read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client) {
-            self.cache.invalidate(zone, error.is_stale_id());
-            let context = format!("cannot read the records of zone {}", zone.name);
-            self.fail_all(
-                wants,
-                Failure::Cloudflare {
+        loop {
+            let read = read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client);
+            if let Err(error) = read {
+                self.cache.invalidate(zone, error.is_stale_id());
+                let context = format!("cannot read the records of zone {}", zone.name);
+                let failure = Failure::Cloudflare {
                     context,
                     error: error.clone(),
-                },
-            );
-            return Err(error);
+                };
+                self.fail_all(wants, failure);
+                return Err(error);
+            }
+            // A write carries the ttl and proxy setting it read: read them afresh first, so a
+            // change made in the dashboard since the cached read is never reverted.
+            let stale = !self.cache.read_this_pass(&zone.id);
+            if !(stale && !self.cfg.lifecycle.dry_run && self.must_write(zone, &wants)) {
+                break;
+            }
+            self.cache.invalidate(zone, false);
         }
         let mut changes: Vec<(Want, Action)> = Vec::new();
         for want in wants {

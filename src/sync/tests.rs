@@ -31,13 +31,17 @@ fn cfg(hosts: &str, extra: &[(&str, &str)]) -> Config {
 }
 
 fn ip_answer() -> Step {
+    ip_answer_with(IP)
+}
+
+fn ip_answer_with(ip: &'static str) -> Step {
     Step {
         method: Method::Get,
         url_part: "/ip",
         answer: Ok(crate::transport::Response {
             status: 200,
             headers: Vec::new(),
-            body: IP.as_bytes().to_vec(),
+            body: ip.as_bytes().to_vec(),
         }),
     }
 }
@@ -381,5 +385,42 @@ fn an_odd_record_fails_only_its_host() {
         _ => None,
     });
     assert!(why.unwrap().contains("id or content is missing"));
+    t.assert_done();
+}
+
+/// A write never reverts an edit made elsewhere: the records it touches are read afresh in
+/// the same pass, and the PATCH carries the ttl and proxy setting just read.
+#[test]
+fn a_write_keeps_dashboard_edits_made_within_the_cache_window() {
+    let c = cfg("a.example.com", &[]);
+    let mut cache = Cache::default();
+    let by_name = "dns_records?per_page=5000&page=1&name=a.example.com";
+    let edited = r#"{"id":"ra","name":"a.example.com","type":"A","content":"93.184.216.34","ttl":300,"proxied":true}"#;
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        zones(),
+        json(Method::Get, by_name, 200, &list(&[record("ra", "a", IP)])),
+        // Ten seconds later the address changes; meanwhile the proxy was turned on.
+        ip_answer_with("8.8.8.8"),
+        json(Method::Get, by_name, 200, &list(&[edited.to_string()])),
+        json(
+            Method::Patch,
+            "/dns_records/ra",
+            200,
+            &one(record("ra", "a", "8.8.8.8")),
+        ),
+    ]);
+    assert!(run_pass(&c, &mut cache, &mut t, 1000).ok());
+    let r = run_pass(&c, &mut cache, &mut t, 1010);
+    assert!(r.ok(), "{}", r.summary());
+    let patch = t.sent.last().unwrap().2.clone().unwrap();
+    assert!(
+        patch.contains(r#""proxied":true"#) && patch.contains(r#""ttl":300"#),
+        "{patch}"
+    );
+    t.assert_done();
+    // In steady state nothing is read: the fresh read costs only when something changes.
+    t.then(vec![ip_answer_with("8.8.8.8")]);
+    assert!(run_pass(&c, &mut cache, &mut t, 1020).ok());
     t.assert_done();
 }
