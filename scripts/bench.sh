@@ -3,6 +3,7 @@
 # calls per pass, and status API throughput. Run on demand, not in the tests:
 #   scripts/bench.sh                     RUNS=5 IDLE_SECONDS=60 WRK_SECONDS=10 by default
 #   scripts/bench.sh hostile             only the status API under hostile clients
+#   scripts/bench.sh scale               only how the cost grows with hosts and zones
 # Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
 # (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
@@ -20,7 +21,7 @@ done
 [ -x /usr/bin/time ] || { echo "scripts/bench.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 
 echo "building (static release binaries, release fake)..." >&2
-if [ "${1:-}" = hostile ]; then scripts/build-static.sh amd64 >/dev/null; else scripts/build-static.sh >/dev/null; fi
+if [ -n "${1:-}" ]; then scripts/build-static.sh amd64 >/dev/null; else scripts/build-static.sh >/dev/null; fi
 cargo build --quiet --release --example fake-cloudflare --example attack
 bin=target/static/dyncfdns-amd64
 fake=target/release/examples/fake-cloudflare
@@ -95,6 +96,36 @@ hostile_rows() {
     stop_daemon; stop_fake
 }
 
+# --- how the cost grows: hosts x zones ---------------------------------------------------------
+calls_of() { sed -n "${1}p" | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/'; }
+scale_row() { # hosts, zones
+    local n=$1 z=$2 args=() hosts i c0 c1 c2 c3
+    for i in $(seq 0 $((z - 1))); do args+=(--zone "z$i.io"); done
+    for i in $(seq 0 $((n - 1))); do args+=(--record "h$i.z$((i % z)).io:A:93.184.216.34"); done
+    hosts=$(for i in $(seq 0 $((n - 1))); do printf 'h%s.z%s.io,' "$i" $((i % z)); done)
+    fake_start "$port" "${args[@]}" --ip 93.184.216.34
+    pids+=("$fake_pid")
+    c0=0
+    start_daemon 2 "$work/s.log" "HOST_LIST=${hosts%,}"
+    wait_passes 1 "$work/s.log"
+    c1=$(cpu_ns "$daemon_pid")
+    wait_passes 2 "$work/s.log"
+    c2=$(cpu_ns "$daemon_pid")
+    "$fake" set-ip "$port" 8.8.8.8
+    for _ in $(seq 1 600); do grep -q 'pass ok: IPv4 8.8.8.8' "$work/s.log" && break; sleep 0.1; done
+    c3=$(cpu_ns "$daemon_pid")
+    row "$n hosts, $z zones: calls first / steady / change" \
+        "$(grep 'pass ok' "$work/s.log" | calls_of 1) / $(grep 'pass ok' "$work/s.log" | calls_of 2) / $(grep 'pass ok: IPv4 8.8.8.8' "$work/s.log" | calls_of 1)" \
+        "first <= 1 + $z x ceil(records/5000); steady 0; change <= 2 x $z x ceil(changes/200)" ""
+    row "  peak RSS; CPU of the first / steady / change pass" \
+        "$(awk '/^VmHWM:/ {print $2}' "/proc/$daemon_pid/status") KB; $(( (c1 - c0) / 1000000 )) / $(( (c2 - c1) / 1000000 )) / $(( (c3 - c2) / 1000000 )) ms" "" ""
+    stop_daemon; stop_fake
+}
+scale_rows() {
+    local n z
+    for z in 1 50; do for n in 10 100 1000 10000; do scale_row "$n" "$z"; done; done
+}
+
 print_table() {
     cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
     echo
@@ -106,11 +137,10 @@ print_table() {
     printf '%s\n' "${rows[@]}"
 }
 
-if [ "${1:-}" = hostile ]; then
-    hostile_rows
-    print_table
-    exit 0
-fi
+case "${1:-}" in
+    hostile) hostile_rows; print_table; exit 0 ;;
+    scale) scale_rows; print_table; exit 0 ;;
+esac
 
 # --- sizes ------------------------------------------------------------------------------------
 for arch in amd64 arm64 armv7 mips mipsel; do
@@ -235,4 +265,5 @@ row "RSS with 500 idle connections held" "$(awk '/^VmRSS:/ {print $2}' "/proc/$d
 stop_daemon; stop_fake
 
 hostile_rows
+scale_rows
 print_table

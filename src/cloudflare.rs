@@ -188,20 +188,18 @@ impl<'a> Client<'a> {
         self.list(&path, page, ZONES_PER_PAGE)
     }
 
-    /// The items of `first` and of the pages after it, within `MAX_PAGES`.
+    /// The items of `first` and of the pages after it, each further page taken from `budget`
+    /// (pages a caller may still request); an empty budget fails the listing.
     pub fn rest<T>(
         &mut self,
         first: Page<T>,
+        budget: &mut u32,
         mut next: impl FnMut(&mut Self, u32) -> Result<Page<T>, CfError>,
     ) -> Result<Vec<T>, CfError> {
         let (mut all, mut more, mut page) = (first.items, first.more, 1);
         while more {
             page += 1;
-            if page > MAX_PAGES {
-                return Err(CfError::Malformed(format!(
-                    "a listing of more than {MAX_PAGES} full pages; dyncfdns reads no further (is the API answering as Cloudflare does?)"
-                )));
-            }
+            *budget = budget.checked_sub(1).ok_or_else(over_budget)?;
             let p = next(self, page)?;
             more = p.more;
             all.extend(p.items);
@@ -351,6 +349,13 @@ pub fn parse_retry_after(v: &str) -> Option<u64> {
         return None;
     }
     Some(v.parse::<u64>().unwrap_or(u64::MAX))
+}
+
+/// What a listing that would need more than `MAX_PAGES` requests comes to.
+pub fn over_budget() -> CfError {
+    CfError::Malformed(format!(
+        "listing this zone would take more than {MAX_PAGES} full pages; dyncfdns reads no further (is the API answering as Cloudflare does?)"
+    ))
 }
 
 /// One record of a listing, read field by field so that one odd record (a `ttl` of `300.0`, a

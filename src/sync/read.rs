@@ -2,7 +2,7 @@
 //! takes fewer calls (a pure choice), kept in the cache until it expires.
 
 use super::cache::Cache;
-use crate::cloudflare::{CfError, Client};
+use crate::cloudflare::{over_budget, CfError, Client, MAX_PAGES};
 use crate::dns::{Listed, Record, Unreadable, Zone};
 
 /// Whether to ask for each managed name rather than read the zone's pages: with one name,
@@ -51,7 +51,10 @@ pub fn ensure_records(
         .collect();
     let mut records = Vec::new();
     let mut first_page = None;
+    // Every request for this zone's records comes out of one budget, whatever pages claim.
+    let mut budget = MAX_PAGES;
     if !by_name(names.len(), None) {
+        budget -= 1;
         let first = client.records_page(&zone.id, None, 1)?;
         if !by_name(names.len(), Some(first.total_pages)) {
             first_page = Some(first);
@@ -60,11 +63,11 @@ pub fn ensure_records(
     match first_page {
         Some(first) => {
             let id = &zone.id;
-            records = client.rest(first, |c, page| c.records_page(id, None, page))?;
+            records = client.rest(first, &mut budget, |c, page| c.records_page(id, None, page))?;
         }
         None => {
             for name in &names {
-                records.extend(records_named(client, zone, name)?);
+                records.extend(records_named(client, zone, name, &mut budget)?);
             }
         }
     }
@@ -74,9 +77,17 @@ pub fn ensure_records(
 }
 
 /// Every record on one name, all pages.
-pub fn records_named(client: &mut Client, zone: &Zone, name: &str) -> Result<Vec<Listed>, CfError> {
+pub fn records_named(
+    client: &mut Client,
+    zone: &Zone,
+    name: &str,
+    budget: &mut u32,
+) -> Result<Vec<Listed>, CfError> {
+    *budget = budget.checked_sub(1).ok_or_else(over_budget)?;
     let first = client.records_page(&zone.id, Some(name), 1)?;
-    client.rest(first, |c, page| c.records_page(&zone.id, Some(name), page))
+    client.rest(first, budget, |c, page| {
+        c.records_page(&zone.id, Some(name), page)
+    })
 }
 
 #[cfg(test)]

@@ -424,3 +424,33 @@ fn a_write_keeps_dashboard_edits_made_within_the_cache_window() {
     assert!(run_pass(&c, &mut cache, &mut t, 1020).ok());
     t.assert_done();
 }
+
+/// A listing that claims four billion full pages costs at most 20 requests, then fails the
+/// zone's hosts with a clear message.
+#[test]
+fn a_lying_page_count_cannot_run_a_pass_away() {
+    let c = cfg("a.example.com,b.example.com", &[]);
+    let full = |n: u32| {
+        let items: Vec<String> = (0..5000)
+            .map(|i| record(&format!("f{n}-{i}"), "other", OLD))
+            .collect();
+        format!(
+            r#"{{"success":true,"result":[{}],"result_info":{{"total_pages":4000000000,"per_page":5000}}}}"#,
+            items.join(",")
+        )
+    };
+    // The first page claims so many pages that asking per name looks cheaper; each name's
+    // listing claims the same. One budget covers them all.
+    let mut steps = vec![ip_answer(), zones()];
+    for n in 1..=20 {
+        steps.push(json(Method::Get, "/zones/z1/dns_records", 200, &full(n)));
+    }
+    let mut t = Scripted::new(steps);
+    let r = run_pass(&c, &mut Cache::default(), &mut t, 1000);
+    assert_eq!(r.calls, 21, "zones + 20 record pages: {}", r.summary());
+    let expect = [("a.example.com", "failed"), ("b.example.com", "failed")];
+    assert_eq!(states(&r), pairs(&expect));
+    let why = format!("{:?}", r.outcomes[0].state);
+    assert!(why.contains("more than 20 full pages"), "{why}");
+    t.assert_done();
+}

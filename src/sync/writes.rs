@@ -193,7 +193,8 @@ fn adopt_existing(
 ) -> Result<Outcome, CfError> {
     let rtype = want.family.record_type();
     crate::info!("{} {rtype} already exists; reading it again", want.host);
-    let records: Vec<Record> = records_named(client, zone, &want.host)?
+    let mut budget = crate::cloudflare::MAX_PAGES;
+    let records: Vec<Record> = records_named(client, zone, &want.host, &mut budget)?
         .into_iter()
         .filter_map(Result::ok)
         .collect();

@@ -86,9 +86,9 @@ fn list_zones(client: &mut Client, candidates: usize) -> Result<Option<Vec<Zone>
     if lookup(candidates, Some(first.total_pages)) == Lookup::Walk {
         return Ok(None);
     }
-    Ok(Some(
-        client.rest(first, |c, page| c.zones_page(None, page))?,
-    ))
+    let mut budget = crate::cloudflare::MAX_PAGES - 1;
+    let all = client.rest(first, &mut budget, |c, page| c.zones_page(None, page))?;
+    Ok(Some(all))
 }
 
 /// Asks for each candidate name of the host, longest first, remembering the answers.

@@ -10,7 +10,7 @@ pub const KEY: &str = "fake-global-key-8d1e";
 pub const EMAIL: &str = "owner@example.net";
 const PREFIX: &str = "/client/v4";
 /// Like the live API's default page size for records; small enough to test paging.
-const MAX_RECORDS_PER_PAGE: usize = 100;
+const MAX_RECORDS_PER_PAGE: usize = 5000;
 
 #[derive(Clone, Debug)]
 pub struct Rec {
