@@ -3,6 +3,7 @@
 
 pub use crate::dns::CreatePolicy;
 use crate::dns::{NewRecord, Patch, Record};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +83,26 @@ pub fn decide(
         None => Action::Missing,
     };
     Decision { action, warnings }
+}
+
+/// The records grouped by name (lowercase), so deciding for many hosts does not scan every
+/// record of the zone for each one.
+pub fn by_name(records: &[Record]) -> HashMap<String, Vec<Record>> {
+    let mut index: HashMap<String, Vec<Record>> = HashMap::new();
+    for r in records {
+        index
+            .entry(r.name.to_ascii_lowercase())
+            .or_default()
+            .push(r.clone());
+    }
+    index
+}
+
+/// The records on `host`'s name, from `by_name`'s index.
+pub fn on_name<'i>(index: &'i HashMap<String, Vec<Record>>, host: &str) -> &'i [Record] {
+    index
+        .get(&host.to_ascii_lowercase())
+        .map_or(&[], Vec::as_slice)
 }
 
 /// The record dyncfdns manages for a name and type: the oldest of them.

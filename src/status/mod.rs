@@ -12,6 +12,7 @@ use crate::sync::{Report, State};
 use metrics::Metrics;
 use miniserde::json::{Number, Value};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
@@ -31,6 +32,8 @@ pub struct Status {
     metrics: Metrics,
     /// Whether the last pass succeeded; `None` before the first.
     pub last_ok: Option<bool>,
+    /// (host, family) → its place in `records`: a pass's outcomes are filed without a scan.
+    index: HashMap<(String, Family), usize>,
     /// Counts passes, so shared answers know when they are stale.
     generation: u64,
     /// The last `/metrics` and `/widget` bodies, alive while some client still holds them:
@@ -42,7 +45,7 @@ pub struct Status {
 impl Status {
     pub fn new(cfg: &Config, now: Instant) -> Status {
         let families: Vec<Family> = cfg.families().collect();
-        let records = cfg
+        let records: Vec<RecordStatus> = cfg
             .hosts
             .iter()
             .flat_map(|h| {
@@ -66,6 +69,11 @@ impl Status {
             last_ok: None,
             ipv4: None,
             ipv6: None,
+            index: records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ((r.name.clone(), r.family), i))
+                .collect(),
             records,
             metrics: Metrics::default(),
             generation: 0,
@@ -83,13 +91,10 @@ impl Status {
         self.ipv4 = report.ipv4.or(self.ipv4);
         self.ipv6 = report.ipv6.or(self.ipv6);
         for outcome in &report.outcomes {
-            let Some(rec) = self
-                .records
-                .iter_mut()
-                .find(|r| r.name == outcome.host && r.family == outcome.family)
-            else {
+            let Some(&i) = self.index.get(&(outcome.host.clone(), outcome.family)) else {
                 continue;
             };
+            let rec = &mut self.records[i];
             rec.state = RecordState::from(&outcome.state);
             if outcome.content.is_some() {
                 rec.content = outcome.content.clone();

@@ -146,13 +146,13 @@ impl Pass<'_, '_> {
 
     /// Whether any of the zone's records would be created or changed, by the cached view.
     fn must_write(&self, zone: &Zone, wants: &[Want]) -> bool {
-        let records = self.cache.records(&zone.id).unwrap_or_default();
+        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
         wants.iter().any(|w| {
             let d = reconcile::decide(
                 &w.host,
                 w.family.record_type(),
                 w.ip,
-                records,
+                reconcile::on_name(&index, &w.host),
                 &self.cfg.create,
             );
             matches!(d.action, Action::Update { .. } | Action::Create(_))
@@ -198,6 +198,7 @@ impl Pass<'_, '_> {
             }
             self.cache.invalidate(zone, false);
         }
+        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
         let mut changes: Vec<(Want, Action)> = Vec::new();
         for want in wants {
             if let Some(failure) = unreadable(self.cache, zone, &want) {
@@ -205,12 +206,11 @@ impl Pass<'_, '_> {
                 self.push(&want, None, State::Failed(failure));
                 continue;
             }
-            let records = self.cache.records(&zone.id).unwrap_or_default();
             let decision = reconcile::decide(
                 &want.host,
                 want.family.record_type(),
                 want.ip,
-                records,
+                reconcile::on_name(&index, &want.host),
                 &self.cfg.create,
             );
             for w in &decision.warnings {

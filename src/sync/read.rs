@@ -18,9 +18,10 @@ pub fn by_name(names: usize, zone_pages: Option<u32>) -> bool {
 /// Only what a pass manages or must respect: A, AAAA and CNAME on the managed names; what
 /// could not be read on those names is kept apart, to fail its host alone.
 pub fn keep_managed(listed: Vec<Listed>, names: &[String]) -> (Vec<Record>, Vec<Unreadable>) {
+    let names: std::collections::HashSet<String> =
+        names.iter().map(|n| n.to_ascii_lowercase()).collect();
     let relevant = |name: &str, rtype: &str| {
-        matches!(rtype, "A" | "AAAA" | "CNAME")
-            && names.iter().any(|n| n.eq_ignore_ascii_case(name))
+        matches!(rtype, "A" | "AAAA" | "CNAME") && names.contains(&name.to_ascii_lowercase())
     };
     let (mut records, mut unreadable) = (Vec::new(), Vec::new());
     for item in listed {
