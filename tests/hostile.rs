@@ -93,7 +93,8 @@ fn fresh_health(port: u16) -> Duration {
 fn flood(port: u16, n: usize, payload: &[u8]) -> Vec<TcpStream> {
     (0..n)
         .map(|_| {
-            let mut s = connect_small(port);
+            let mut s = connect_small(port).expect("connect to the status API");
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
             s.set_nonblocking(true).unwrap();
             let mut sent = 0;
             while sent < payload.len() {

@@ -1,6 +1,7 @@
 //! Shared test harness: fakes on 127.0.0.1 and a runner for the real binary.
 #![allow(dead_code, unused_imports)]
 
+pub mod client;
 pub mod cloudflare;
 pub mod daemon;
 pub mod ipecho;
@@ -11,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub use client::connect_small;
 pub use cloudflare::{FakeCloudflare, Fault, EMAIL, KEY, TOKEN};
 pub use daemon::*;
 pub use ipecho::{Answer, IpEcho};

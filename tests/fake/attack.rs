@@ -8,9 +8,11 @@
 //!   attack PORT PID pipeline        one client sends 10,000 /health in one write
 //!   attack PORT PID metrics         300 clients pipeline /metrics and never read
 
+#[path = "../common/client.rs"]
+mod client;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -109,7 +111,7 @@ fn fresh_health(port: u16) -> f64 {
 fn flood(port: u16, n: usize, payload: &[u8]) -> Vec<TcpStream> {
     (0..n)
         .filter_map(|_| {
-            let mut s = small_client(port)?;
+            let mut s = client::connect_small(port)?;
             s.set_nonblocking(true).ok()?;
             let mut sent = 0;
             while sent < payload.len() {
@@ -139,42 +141,4 @@ fn pipeline(port: u16, count: usize) {
     });
     let mut sink = [0u8; 65536];
     while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
-}
-
-fn small_client(port: u16) -> Option<TcpStream> {
-    // SAFETY: socket(2); the descriptor is owned by the TcpStream made below, or closed.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return None;
-    }
-    // SAFETY: fd is a fresh socket nobody else owns; the stream closes it when dropped.
-    let stream = unsafe { TcpStream::from_raw_fd(fd) };
-    let size: libc::c_int = 4096;
-    // SAFETY: setsockopt with a live c_int of its size.
-    unsafe {
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            (&size as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    let addr = libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(std::net::Ipv4Addr::LOCALHOST).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    // SAFETY: connect with a valid sockaddr_in of its size.
-    let rc = unsafe {
-        libc::connect(
-            fd,
-            (&addr as *const libc::sockaddr_in).cast(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        )
-    };
-    (rc == 0).then_some(stream)
 }
