@@ -636,3 +636,23 @@ fn delete_managed_sends_schema_conformant_deletes() {
         "a lone record is one DELETE: {methods:?}"
     );
 }
+
+#[test]
+fn dashboard_edits_within_the_cache_window_survive_an_address_change() {
+    let cf = FakeCloudflare::start();
+    zone_with(&cf, "example.com", &["a.example.com"], OLD);
+    let ip = IpEcho::start(OLD);
+    let cfg = in_process_config(&cf, &ip, "a.example.com");
+    let mut cache = Cache::default();
+    assert!(run_pass(&cfg, &mut cache, &mut Minreq, 1000).ok());
+    // Within RECORD_CACHE_TTL: the proxy is turned on and the TTL set in the dashboard.
+    let id = cf.find("a.example.com", "A")[0].id.clone();
+    cf.edit(&id, 300, true);
+    ip.set(Answer::Text(200, NEW.to_string()));
+    assert!(run_pass(&cfg, &mut cache, &mut Minreq, 1060).ok());
+    let rec = &cf.find("a.example.com", "A")[0];
+    assert_eq!(
+        (rec.content.as_str(), rec.ttl, rec.proxied),
+        (NEW, 300, true)
+    );
+}

@@ -232,36 +232,46 @@ pub fn delete_managed(cfg: &Config, cache: &mut Cache, transport: &mut dyn Trans
     let mut deleted = 0;
     for (zone_id, records) in cache.all_records() {
         let doomed = managed_in_zone(cfg, cache, zone_id, records);
-        let ids: Vec<String> = doomed.iter().map(|r| r.id.clone()).collect();
-        let batched = ids.len() >= 2
-            && match client.batch(zone_id, &ids, &[], &[]) {
-                Ok(_) => true,
-                Err(e) => {
-                    crate::warn!("batch delete refused ({e}); deleting one record at a time");
-                    false
-                }
-            };
-        for r in &doomed {
-            let result = if batched {
-                Ok(())
-            } else {
-                client.delete(zone_id, &r.id)
-            };
-            match result {
-                Ok(()) => {
-                    crate::info!(
-                        "deleted {} {} {} (DELETE_ON_STOP)",
-                        r.name,
-                        r.rtype,
-                        r.content
-                    );
-                    deleted += 1;
-                }
-                Err(e) => crate::error!("cannot delete {} {}: {e}", r.name, r.rtype),
-            }
+        for chunk in doomed.chunks(BATCH_LIMIT) {
+            deleted += delete_chunk(&mut client, zone_id, chunk);
         }
     }
     cache.clear_records();
+    deleted
+}
+
+/// Deletes up to `BATCH_LIMIT` records of a zone: one batch, or one call each if the batch is
+/// refused. Returns how many went.
+fn delete_chunk(client: &mut Client, zone_id: &str, doomed: &[&Record]) -> usize {
+    let ids: Vec<String> = doomed.iter().map(|r| r.id.clone()).collect();
+    let batched = ids.len() >= 2
+        && match client.batch(zone_id, &ids, &[], &[]) {
+            Ok(_) => true,
+            Err(e) => {
+                crate::warn!("batch delete refused ({e}); deleting one record at a time");
+                false
+            }
+        };
+    let mut deleted = 0;
+    for r in doomed {
+        let result = if batched {
+            Ok(())
+        } else {
+            client.delete(zone_id, &r.id)
+        };
+        match result {
+            Ok(()) => {
+                crate::info!(
+                    "deleted {} {} {} (DELETE_ON_STOP)",
+                    r.name,
+                    r.rtype,
+                    r.content
+                );
+                deleted += 1;
+            }
+            Err(e) => crate::error!("cannot delete {} {}: {e}", r.name, r.rtype),
+        }
+    }
     deleted
 }
 

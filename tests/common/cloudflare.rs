@@ -145,6 +145,18 @@ impl FakeCloudflare {
         )
     }
 
+    /// An edit made elsewhere (the dashboard): sets a record's ttl and proxy setting.
+    pub fn edit(&self, id: &str, ttl: u64, proxied: bool) {
+        let mut st = self.state.lock().unwrap();
+        let rec = st
+            .records
+            .iter_mut()
+            .find(|r| r.id == id)
+            .expect("a record");
+        rec.ttl = ttl;
+        rec.proxied = proxied;
+    }
+
     pub fn records(&self) -> Vec<Rec> {
         self.state.lock().unwrap().records.clone()
     }
