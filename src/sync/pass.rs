@@ -144,6 +144,19 @@ impl Pass<'_, '_> {
         }
     }
 
+    /// Reads the zone's records (from the cache if fresh). A write carries the ttl and proxy
+    /// setting it read, so when something must change they are read afresh first: a change
+    /// made in the dashboard since the cached read is never reverted.
+    fn read_for(&mut self, zone: &Zone, wants: &[Want]) -> Result<(), CfError> {
+        read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
+        let stale = !self.cache.read_this_pass(&zone.id);
+        if stale && !self.cfg.lifecycle.dry_run && self.must_write(zone, wants) {
+            self.cache.invalidate(zone, false);
+            read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
+        }
+        Ok(())
+    }
+
     /// Whether any of the zone's records would be created or changed, by the cached view.
     fn must_write(&self, zone: &Zone, wants: &[Want]) -> bool {
         let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
@@ -178,25 +191,15 @@ impl Pass<'_, '_> {
     }
 
     fn sync_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<(), CfError> {
-        loop {
-            let read = read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client);
-            if let Err(error) = read {
-                self.cache.invalidate(zone, error.is_stale_id());
-                let context = format!("cannot read the records of zone {}", zone.name);
-                let failure = Failure::Cloudflare {
-                    context,
-                    error: error.clone(),
-                };
-                self.fail_all(wants, failure);
-                return Err(error);
-            }
-            // A write carries the ttl and proxy setting it read: read them afresh first, so a
-            // change made in the dashboard since the cached read is never reverted.
-            let stale = !self.cache.read_this_pass(&zone.id);
-            if !(stale && !self.cfg.lifecycle.dry_run && self.must_write(zone, &wants)) {
-                break;
-            }
-            self.cache.invalidate(zone, false);
+        if let Err(error) = self.read_for(zone, &wants) {
+            self.cache.invalidate(zone, error.is_stale_id());
+            let context = format!("cannot read the records of zone {}", zone.name);
+            let failure = Failure::Cloudflare {
+                context,
+                error: error.clone(),
+            };
+            self.fail_all(wants, failure);
+            return Err(error);
         }
         let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
         let mut changes: Vec<(Want, Action)> = Vec::new();
