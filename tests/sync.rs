@@ -439,7 +439,9 @@ fn fails_cleanly(fault: Fault, expect: &str) {
     zone_with(&cf, "example.com", &["home.example.com"], OLD);
     cf.inject("GET", "/dns_records", fault, 1);
     let ip = IpEcho::start(NEW);
-    let r = run(&["once"], &env(&cf, &ip, "home.example.com"));
+    let mut e = env(&cf, &ip, "home.example.com");
+    set(&mut e, "UPDATE_TIMEOUT", "2");
+    let r = run(&["once"], &e);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.elapsed.as_secs_f64() < 2.0 + 3.0, "took {:?}", r.elapsed);
     assert!(
