@@ -52,6 +52,8 @@ struct State {
     faults: Vec<Injected>,
     next_id: u64,
     batch_refused: bool,
+    /// Records per page at most; 0 means Cloudflare's 5,000.
+    records_per_page: usize,
 }
 
 pub struct FakeCloudflare {
@@ -181,6 +183,11 @@ impl FakeCloudflare {
 
     pub fn clear_calls(&self) {
         self.state.lock().unwrap().calls.clear();
+    }
+
+    /// Lists at most `n` records a page (Cloudflare allows 5,000), to test paging cheaply.
+    pub fn records_per_page(&self, n: usize) {
+        self.state.lock().unwrap().records_per_page = n;
     }
 
     pub fn refuse_batch(&self) {
@@ -416,7 +423,11 @@ fn list_records(st: &State, req: &Req, zone: &str, zone_name: &str) -> Reply {
         .filter(|r| name.is_none_or(|n| n.eq_ignore_ascii_case(&r.name)))
         .filter(|r| rtype.is_none_or(|t| t == r.rtype))
         .collect();
-    let (slice, info) = page_of(&recs, req, 100, MAX_RECORDS_PER_PAGE);
+    let max = match st.records_per_page {
+        0 => MAX_RECORDS_PER_PAGE,
+        n => n,
+    };
+    let (slice, info) = page_of(&recs, req, 100, max);
     let items: Vec<String> = slice.iter().map(|r| record_json(r, zone_name)).collect();
     Reply::json(200, envelope(&format!("[{}]", items.join(",")), Some(info)))
 }
