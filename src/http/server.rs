@@ -218,10 +218,14 @@ impl Listener {
     /// Handles what poll(2) reported for the fds from `pollfds`.
     pub fn handle(&mut self, fds: &[PollFd], api: &dyn Api, now: Instant) {
         self.refresh_room();
+        // Input held by all connections, summed once and kept up to date as each is served.
+        let mut held = self.input_held();
         for (i, fd) in fds.iter().skip(1).enumerate().take(self.conns.len()) {
             if fd.revents != 0 && !self.conns[i].dead {
+                let before = self.conns[i].input.capacity();
                 self.conns[i].service(api, &mut self.room, now);
-                self.keep_input_budget();
+                held = held - before + self.conns[i].input.capacity();
+                self.keep_input_budget(&mut held);
             }
         }
         if fds.first().is_some_and(|fd| fd.revents != 0) {
@@ -268,15 +272,23 @@ impl Listener {
 
     /// Keeps room for one more full request under the input budget by closing the
     /// connections that have been sending a head the longest.
-    fn keep_input_budget(&mut self) {
-        let mut held: usize = self.conns.iter().map(|c| c.input.capacity()).sum();
-        while held + MAX_INPUT > INPUT_BUDGET {
+    fn keep_input_budget(&mut self, held: &mut usize) {
+        while *held + MAX_INPUT > INPUT_BUDGET {
             let Some(i) = self.oldest_evictable(|c| !c.input.is_empty()) else {
                 return;
             };
-            held -= self.conns[i].input.capacity();
+            *held -= self.conns[i].input.capacity();
             self.conns[i].evict();
         }
+    }
+
+    /// Bytes of unanswered input all live connections hold.
+    fn input_held(&self) -> usize {
+        self.conns
+            .iter()
+            .filter(|c| !c.dead)
+            .map(|c| c.input.capacity())
+            .sum()
     }
 
     /// The live connection first in eviction order among those `eligible`.
@@ -291,6 +303,7 @@ impl Listener {
 
     fn accept(&mut self, api: &dyn Api, now: Instant) {
         self.conns.retain(|c| !c.dead);
+        let mut held = self.input_held();
         loop {
             match self.socket.accept() {
                 Ok((stream, _)) => {
@@ -298,7 +311,7 @@ impl Listener {
                         // A new client is worth more than one that sends nothing or
                         // reads nothing.
                         if let Some(i) = self.oldest_evictable(|_| true) {
-                            self.conns.swap_remove(i);
+                            held -= self.conns.swap_remove(i).input.capacity();
                         }
                     }
                     if stream.set_nonblocking(true).is_err()
@@ -310,8 +323,9 @@ impl Listener {
                     // The request often arrives with the connection: answer it now.
                     conn.service(api, &mut self.room, now);
                     if !conn.dead {
+                        held += conn.input.capacity();
                         self.conns.push(conn);
-                        self.keep_input_budget();
+                        self.keep_input_budget(&mut held);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

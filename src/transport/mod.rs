@@ -151,10 +151,8 @@ pub fn percent_encode(s: &str) -> String {
 /// A URL fit for logs: scheme and host only, since paths and queries of webhooks and
 /// heartbeat URLs are secrets.
 pub fn redacted(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host);
-    format!("{scheme}://{host}/…")
+    let scheme = url.split_once("://").map_or("", |(s, _)| s);
+    format!("{scheme}://{}/…", host_of(url))
 }
 
 #[cfg(test)]
