@@ -21,6 +21,9 @@ pub enum CfError {
     },
     /// No answer came: the pass should not expect another call to fare better.
     Transport(TransportError),
+    /// Not sent: an earlier call of this client got no answer, and one stall per pass is
+    /// all the status API may wait through.
+    Abandoned,
     Malformed(String),
     /// An answer that is not Cloudflare's JSON at all (a proxy's HTML page, a 405).
     NotJson {
@@ -44,9 +47,9 @@ impl CfError {
             || matches!(self, CfError::Api { status: 401 | 403, errors } if errors.is_empty())
     }
 
-    /// The call was not made because a stop was asked for.
-    pub fn is_shutdown(&self) -> bool {
-        matches!(self, CfError::Transport(TransportError::ShuttingDown))
+    /// No answer, or not sent after one: the pass stops calling Cloudflare.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, CfError::Transport(_) | CfError::Abandoned)
     }
 
     /// The zone or record id we hold is stale.
@@ -93,6 +96,9 @@ impl fmt::Display for CfError {
                 "Cloudflare's API answered HTTP {status} pointing to {host:?}; API calls never follow redirects, so credentials stay with CLOUDFLARE_API_URL's host (check that URL)"
             ),
             CfError::Transport(why) => write!(f, "cannot reach Cloudflare: {why}"),
+            CfError::Abandoned => f.write_str(
+                "not attempted: Cloudflare did not answer an earlier call of this pass",
+            ),
             CfError::Malformed(why) => write!(f, "unexpected answer from Cloudflare: {why}"),
             CfError::NotJson { status, len } => write!(
                 f,

@@ -33,6 +33,9 @@ pub struct Client<'a> {
     pub calls: u32,
     /// Each request's method and HTTP status (0: no answer), for the metrics.
     pub log: Vec<(Method, u16)>,
+    /// Set by the first call that got no answer: every later call is abandoned unsent, so a
+    /// hung or unreachable API stalls the loop once per client (per pass), not once per zone.
+    unreachable: bool,
 }
 
 impl<'a> Client<'a> {
@@ -44,6 +47,7 @@ impl<'a> Client<'a> {
             transport,
             calls: 0,
             log: Vec::new(),
+            unreachable: false,
         }
     }
 
@@ -181,6 +185,9 @@ impl<'a> Client<'a> {
         path: &str,
         body: Option<String>,
     ) -> Result<Envelope<T>, CfError> {
+        if self.unreachable {
+            return Err(CfError::Abandoned);
+        }
         self.calls += 1;
         crate::debug!("Cloudflare {method:?} {path}");
         let response = self.transport.send(Request {
@@ -194,6 +201,7 @@ impl<'a> Client<'a> {
         });
         self.log
             .push((method, response.as_ref().map_or(0, |r| r.status)));
+        self.unreachable = response.is_err();
         let response = response.map_err(CfError::Transport)?;
         if (300..400).contains(&response.status) {
             let to = response.header("location").unwrap_or("");

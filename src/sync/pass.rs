@@ -126,7 +126,7 @@ impl Pass<'_, '_> {
                     self.report.retry_after = retry_after.or(Some(60));
                     break;
                 }
-                Err(e) if e.is_shutdown() => {
+                Err(e) if e.is_unreachable() => {
                     stopping = true;
                     break;
                 }
@@ -177,7 +177,9 @@ impl Pass<'_, '_> {
     }
 
     fn fail_all(&mut self, wants: Vec<Want>, failure: Failure) {
-        crate::error!("{failure}");
+        if !failure.is_abandoned() {
+            crate::error!("{failure}");
+        }
         if let Failure::Cloudflare {
             error: CfError::Throttled { retry_after },
             ..
@@ -186,7 +188,7 @@ impl Pass<'_, '_> {
             self.report.retry_after = self.report.retry_after.or(*retry_after);
         }
         for want in &wants {
-            self.push(want, None, State::Failed(failure.clone()));
+            self.push(want, None, State::from_failure(failure.clone()));
         }
     }
 

@@ -45,11 +45,34 @@ pub enum State {
     /// No record, and creation is not allowed.
     Missing,
     Failed(Failure),
-    /// Not tried this pass (its family's address was not detected); left as it was.
+    /// Not tried this pass (its family's address was not detected, or Cloudflare stopped
+    /// answering before its turn); left as it was.
     NotAttempted,
 }
 
+impl Failure {
+    /// A Cloudflare call abandoned unsent because an earlier one got no answer.
+    pub fn is_abandoned(&self) -> bool {
+        matches!(
+            self,
+            Failure::Cloudflare {
+                error: CfError::Abandoned,
+                ..
+            }
+        )
+    }
+}
+
 impl State {
+    /// The state a failure leaves: not attempted when the call was abandoned unsent.
+    pub fn from_failure(failure: Failure) -> State {
+        if failure.is_abandoned() {
+            State::NotAttempted
+        } else {
+            State::Failed(failure)
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             State::Unchanged => "unchanged",

@@ -257,6 +257,17 @@ fn matrix() -> Vec<Row> {
             None,
         ),
         (
+            "batch refused, the first single times out: the second is not sent",
+            vec![
+                zones(),
+                records(),
+                json(Method::Post, "/batch", 400, &refused(1004)),
+                timeout(Method::Patch, "/ra"),
+            ],
+            ["failed", "not-attempted"],
+            None,
+        ),
+        (
             "batch ok",
             vec![
                 zones(),
@@ -453,4 +464,36 @@ fn a_lying_page_count_cannot_run_a_pass_away() {
     let why = format!("{:?}", r.outcomes[0].state);
     assert!(why.contains("more than 20 full pages"), "{why}");
     t.assert_done();
+}
+
+/// With Cloudflare hanging, a pass waits through one timed-out call, not one per zone: the
+/// zones after the first are not attempted (and nothing else is sent).
+#[test]
+fn a_hung_cloudflare_stalls_a_pass_once() {
+    let hosts: Vec<String> = (0..5).map(|i| format!("h.z{i}.example")).collect();
+    let c = cfg(&hosts.join(","), &[]);
+    let zones: Vec<String> = (0..5)
+        .map(|i| format!(r#"{{"id":"z{i}","name":"z{i}.example"}}"#))
+        .collect();
+    let mut cache = Cache::default();
+    let mut t = Scripted::new(vec![
+        ip_answer(),
+        json(Method::Get, "/zones?per_page=50&page=1", 200, &list(&zones)),
+        fail(
+            Method::Get,
+            "/zones/z0/dns_records",
+            TransportError::TimedOut,
+        ),
+    ]);
+    let r = run_pass(&c, &mut cache, &mut t, 1000);
+    t.assert_done();
+    let tally = r.tally();
+    assert_eq!(
+        (tally.failed, tally.not_attempted),
+        (1, 4),
+        "{}",
+        r.summary()
+    );
+    assert!(!r.ok());
+    assert!(r.summary().contains("4 not attempted"), "{}", r.summary());
 }

@@ -86,7 +86,7 @@ fn write_chunk(
                 let failure = failed(context, &error);
                 let outcomes = writes
                     .iter()
-                    .map(|(w, _)| w.outcome(State::Failed(failure.clone()), None))
+                    .map(|(w, _)| w.outcome(State::from_failure(failure.clone()), None))
                     .collect();
                 return Written {
                     outcomes,
@@ -108,8 +108,8 @@ fn write_chunk(
                 let context = format!("{} {}", want.host, want.family.record_type());
                 let failure = failed(context, &error);
                 out.outcomes
-                    .push(want.outcome(State::Failed(failure), None));
-                if matches!(error, CfError::Throttled { .. }) || error.is_shutdown() {
+                    .push(want.outcome(State::from_failure(failure), None));
+                if matches!(error, CfError::Throttled { .. }) || error.is_unreachable() {
                     out.stop = Some(error);
                 }
             }
@@ -118,22 +118,24 @@ fn write_chunk(
     out
 }
 
-/// A failure, logged once.
+/// A failure, logged once (an abandoned call is not a failure of its own).
 fn failed(context: String, error: &CfError) -> Failure {
     let failure = Failure::Cloudflare {
         context,
         error: error.clone(),
     };
-    crate::error!("{failure}");
+    if !failure.is_abandoned() {
+        crate::error!("{failure}");
+    }
     failure
 }
 
-/// The state of a change not sent because the pass had to stop.
+/// The state of a change not sent because the pass had to stop: throttled, or not attempted
+/// (a stop, or Cloudflare stopped answering).
 fn left_over(stop: &CfError) -> State {
-    if stop.is_shutdown() {
-        State::NotAttempted
-    } else {
-        State::Failed(Failure::Throttled)
+    match stop {
+        CfError::Throttled { .. } => State::Failed(Failure::Throttled),
+        _ => State::NotAttempted,
     }
 }
 

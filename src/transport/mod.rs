@@ -2,6 +2,7 @@
 //! and tests can count what is sent.
 
 use std::fmt;
+use std::time::Instant;
 
 mod minreq;
 #[cfg(test)]
@@ -81,6 +82,8 @@ pub enum TransportError {
     Redirect(String),
     /// A stop was asked for, so the request was not sent.
     ShuttingDown,
+    /// The time allowed for this step ran out before the request could be sent.
+    OutOfTime,
 }
 
 impl fmt::Display for TransportError {
@@ -94,12 +97,35 @@ impl fmt::Display for TransportError {
             TransportError::Connect(e) => f.write_str(e),
             TransportError::Redirect(why) => write!(f, "redirect not followed: {why}"),
             TransportError::ShuttingDown => f.write_str("shutting down"),
+            TransportError::OutOfTime => f.write_str("not sent: the time allowed is spent"),
         }
     }
 }
 
 pub trait Transport {
     fn send(&mut self, request: Request) -> Result<Response, TransportError>;
+}
+
+/// Calls that must all end by `until`: each gets the whole seconds left (minreq counts its
+/// timeout in seconds) if that is less than its own timeout, and none starts with less than
+/// a second left. This is how a phase of the loop (the reports after a pass, the deletes on
+/// stop) keeps the fixed bound `bounds` promises, however many calls it makes.
+pub struct Deadline<'t> {
+    pub inner: &'t mut dyn Transport,
+    pub until: Instant,
+}
+
+impl Transport for Deadline<'_> {
+    fn send(&mut self, mut request: Request) -> Result<Response, TransportError> {
+        let left = seconds_left(self.until, Instant::now()).ok_or(TransportError::OutOfTime)?;
+        request.timeout_secs = request.timeout_secs.min(left);
+        self.inner.send(request)
+    }
+}
+
+/// Whole seconds from `now` to `until`, or `None` when less than one is left.
+pub fn seconds_left(until: Instant, now: Instant) -> Option<u64> {
+    Some(until.saturating_duration_since(now).as_secs()).filter(|s| *s > 0)
 }
 
 /// Where a redirect from `current` to `location` leads: an absolute http(s) URL, or a path on
@@ -169,6 +195,39 @@ mod tests {
             redacted("http://user:pw@kuma.lan:3001/api/push/abc?status=up"),
             "http://kuma.lan:3001/…"
         );
+    }
+
+    #[test]
+    fn a_deadline_shortens_calls_and_refuses_them_when_spent() {
+        use scripted::{json, Scripted};
+        let mut inner = Scripted::new(vec![json(Method::Get, "/a", 200, "{}")]);
+        let request = |url: &str| Request {
+            method: Method::Get,
+            url: url.to_string(),
+            headers: Vec::new(),
+            body: None,
+            timeout_secs: 15,
+            max_body: 100,
+            redirects: 0,
+        };
+        let now = Instant::now();
+        let until = now + std::time::Duration::from_millis(4_500);
+        assert_eq!(seconds_left(until, now), Some(4));
+        let mut d = Deadline {
+            inner: &mut inner,
+            until,
+        };
+        assert!(d.send(request("http://x/a")).is_ok());
+        assert!(inner.timeouts[0] <= 4, "{:?}", inner.timeouts);
+        let mut spent = Deadline {
+            inner: &mut inner,
+            until: Instant::now() + std::time::Duration::from_millis(900),
+        };
+        assert_eq!(
+            spent.send(request("http://x/b")).unwrap_err(),
+            TransportError::OutOfTime
+        );
+        assert_eq!(inner.sent.len(), 1, "nothing sent without time left");
     }
 
     #[test]

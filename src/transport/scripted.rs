@@ -17,6 +17,8 @@ pub struct Scripted {
     steps: VecDeque<Step>,
     /// Every request sent, in order: method, URL and body.
     pub sent: Vec<(Method, String, Option<String>)>,
+    /// Each request's timeout, in the same order.
+    pub timeouts: Vec<u64>,
 }
 
 impl Scripted {
@@ -24,6 +26,7 @@ impl Scripted {
         Scripted {
             steps: steps.into(),
             sent: Vec::new(),
+            timeouts: Vec::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl Transport for Scripted {
     fn send(&mut self, request: Request) -> Result<Response, TransportError> {
         self.sent
             .push((request.method, request.url.clone(), request.body.clone()));
+        self.timeouts.push(request.timeout_secs);
         let step = self
             .steps
             .pop_front()
