@@ -11,15 +11,29 @@ pub fn now_unix() -> u64 {
 
 /// `2025-07-15T10:30:32Z` for a Unix time in seconds.
 pub fn rfc3339(unix: u64) -> String {
+    String::from_utf8_lossy(&rfc3339_bytes(unix)).into_owned()
+}
+
+/// The same, without allocating (a signal handler uses it). Years past 9999 are not written.
+pub fn rfc3339_bytes(unix: u64) -> [u8; 20] {
     let days = (unix / 86_400) as i64;
     let secs = unix % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, value: u64| {
+        let mut v = value;
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y.clamp(0, 9999) as u64);
+    put(5, 2, u64::from(m));
+    put(8, 2, u64::from(d));
+    put(11, 2, secs / 3600);
+    put(14, 2, secs / 60 % 60);
+    put(17, 2, secs % 60);
+    out
 }
 
 /// Howard Hinnant's days-to-civil algorithm: exact for the proleptic Gregorian calendar,

@@ -1,6 +1,7 @@
 //! The service: one thread, one poll(2) loop. It sleeps until the next pass, a status API
 //! socket event or a signal, and serves the listener between a pass's outbound calls.
 
+use crate::bounds;
 use crate::clock;
 use crate::config::{Config, Secret};
 use crate::heartbeat::Heartbeats;
@@ -10,12 +11,16 @@ use crate::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
 use crate::sys::{self, PollFd};
-use crate::transport::{Minreq, Request, Response, Transport, TransportError};
+use crate::transport::{Deadline, Minreq, Request, Response, Transport, TransportError};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// The first retry after a failed pass; it doubles up to the interval.
 const FIRST_RETRY: u64 = 15;
+/// A pass asked for (SIGHUP, SIGUSR1) while one runs starts this long after it ends: the
+/// running pass may have detected the address before it changed, and a burst of hook
+/// signals is one pass, not many.
+const ASKED_DURING_PASS: Duration = Duration::from_secs(5);
 
 struct Answers<'a> {
     status: &'a Status,
@@ -54,13 +59,29 @@ impl Transport for Serving<'_> {
         if signals::requested() {
             return Err(TransportError::ShuttingDown);
         }
-        Minreq.send(request)
+        AtOnce.send(request)
+    }
+}
+
+/// The real transport, inside a mark that lets a stop signal end the process during the call.
+pub struct AtOnce;
+
+impl Transport for AtOnce {
+    fn send(&mut self, request: Request) -> Result<Response, TransportError> {
+        signals::abandonable(|| Minreq.send(request)).unwrap_or(Err(TransportError::ShuttingDown))
     }
 }
 
 pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
     let signal_fd =
         signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    if cfg.lifecycle.delete_on_stop {
+        if let Err(e) = signals::delete_on_stop_by_exec() {
+            crate::warn!(
+                "DELETE_ON_STOP: a stop during an outbound call will exit without deleting ({e})"
+            );
+        }
+    }
     // Up to MAX_CONNECTIONS status API connections need more descriptors than a common
     // soft limit of 1024 leaves; the hard limit is ours to use.
     if let Err(e) = sys::raise_fd_limit(4096) {
@@ -85,6 +106,10 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
         cfg.hosts.join(", "),
         cfg.lifecycle.update_interval
     );
+    crate::debug!("{}", bounds::describe(cfg));
+    if let Some(w) = bounds::probe_warning(cfg) {
+        crate::warn!("{w}");
+    }
     let mut service = Service {
         cfg,
         listener,
@@ -94,22 +119,35 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
         notifier: cfg.reporters.notify_url.clone().map(Notifier::new),
         heartbeats: Heartbeats::new(cfg),
         next_pass: Instant::now(),
+        not_before: None,
         failures: 0,
     };
     let mut fds: Vec<PollFd> = Vec::new();
     while !signals::requested() {
         if Instant::now() >= service.next_pass {
             service.pass();
+            if let Some(signal) = signals::take_pass_request() {
+                service.asked(signal, Instant::now() + ASKED_DURING_PASS);
+            }
+        } else if let Some(signal) = signals::take_pass_request() {
+            service.asked(signal, Instant::now());
         } else {
             service.wait(signal_fd, &mut fds)?;
         }
     }
     crate::info!("stopping on signal");
     if cfg.lifecycle.delete_on_stop {
-        let n = sync::delete_managed(cfg, &mut service.cache, &mut Minreq);
-        crate::info!("DELETE_ON_STOP: deleted {n} records");
+        delete_on_stop(cfg, &mut service.cache);
     }
     Ok(())
+}
+
+/// The deletes of DELETE_ON_STOP, bounded (`bounds::STOP_DELETES`); a second stop signal
+/// during them ends the process at once. Also what a stop during a call turns the process into.
+pub fn delete_on_stop(cfg: &Config, cache: &mut Cache) {
+    signals::deletes_begin();
+    let n = sync::delete_managed(cfg, cache, &mut AtOnce);
+    crate::info!("DELETE_ON_STOP: deleted {n} records");
 }
 
 /// Everything the loop keeps between events.
@@ -122,6 +160,8 @@ struct Service<'c> {
     notifier: Option<Notifier>,
     heartbeats: Heartbeats,
     next_pass: Instant,
+    /// Cloudflare's Retry-After: even a pass asked for waits until then.
+    not_before: Option<Instant>,
     failures: u32,
 }
 
@@ -169,32 +209,48 @@ impl Service<'_> {
         self.status.record_pass(&report, unix, end);
         self.failures = if report.ok() { 0 } else { self.failures + 1 };
         self.next_pass = start + next_delay(self.failures, cfg.lifecycle.update_interval);
-        if let Some(wait) = report.retry_after {
-            let wait = retry_wait(wait, cfg.lifecycle.update_interval);
-            self.next_pass = self.next_pass.max(end + wait);
+        self.not_before = report
+            .retry_after
+            .map(|wait| end + retry_wait(wait, cfg.lifecycle.update_interval));
+        if let Some(not_before) = self.not_before {
+            self.next_pass = self.next_pass.max(not_before);
         }
         self.tell_others(&report, previous_ok, unix);
     }
 
-    /// Notifications and heartbeats, after the pass, within the time left before the next.
+    /// Notifications and heartbeats, after the pass, together within a fixed time.
     fn tell_others(&mut self, report: &Report, previous_ok: Option<bool>, unix: u64) {
-        let budget = self
-            .next_pass
-            .saturating_duration_since(Instant::now())
-            .as_secs();
         let mut t = serving(
             self.listener.as_mut(),
             &self.status,
             &self.token,
             self.cfg.status_api.metrics_public,
         );
+        let mut t = Deadline {
+            inner: &mut t,
+            until: Instant::now() + Duration::from_secs(bounds::REPORTS_AFTER_PASS),
+        };
         if let Some(n) = self.notifier.as_mut() {
             if let Some(m) = notify::message(report, previous_ok, unix) {
                 n.push(m);
             }
-            n.flush(&mut t, budget);
+            n.flush(&mut t);
         }
-        self.heartbeats.finish(report, &mut t, budget);
+        self.heartbeats.finish(report, &mut t);
+    }
+
+    /// A pass asked for by a signal: at `at` (or sooner, if one is due), never before
+    /// Cloudflare's Retry-After.
+    fn asked(&mut self, signal: &str, at: Instant) {
+        let at = self.not_before.map_or(at, |nb| at.max(nb));
+        crate::info!(
+            "{signal}: a pass is asked for; starting {}",
+            match (at.saturating_duration_since(Instant::now()).as_millis() + 500) / 1000 {
+                0 => "now".to_string(),
+                s => format!("in {s} s"),
+            }
+        );
+        self.next_pass = self.next_pass.min(at);
     }
 
     /// Sleeps in poll(2) until the next pass, a status API event or a signal.

@@ -2,11 +2,10 @@
 //! HEALTHCHECKS (healthchecks.io: `/start` before a pass, the URL on success, `/fail` on
 //! failure) and UPTIMEKUMA (an Uptime Kuma push URL: `status=up` or `status=down`, `msg`).
 
+use crate::bounds::REPORT_TIMEOUT;
 use crate::config::{Config, Secret};
 use crate::sync::Report;
 use crate::transport::{percent_encode, redacted, Method, Request, Transport};
-
-const TIMEOUT_SECS: u64 = 5;
 
 pub struct Heartbeats {
     healthchecks: Option<Secret>,
@@ -23,22 +22,20 @@ impl Heartbeats {
 
     pub fn start(&self, transport: &mut dyn Transport) {
         if let Some(hc) = &self.healthchecks {
-            ping(transport, &healthchecks_url(hc.expose(), "/start"), 2);
+            ping(transport, &healthchecks_url(hc.expose(), "/start"));
         }
     }
 
-    /// Reports the pass, each ping within `budget_secs` (1 to 5 s).
-    pub fn finish(&self, report: &Report, transport: &mut dyn Transport, budget_secs: u64) {
-        let timeout = budget_secs.clamp(1, TIMEOUT_SECS);
+    /// Reports the pass; the caller bounds the pings together (`bounds::REPORTS_AFTER_PASS`).
+    pub fn finish(&self, report: &Report, transport: &mut dyn Transport) {
         let suffix = if report.ok() { "" } else { "/fail" };
         if let Some(hc) = &self.healthchecks {
-            ping(transport, &healthchecks_url(hc.expose(), suffix), timeout);
+            ping(transport, &healthchecks_url(hc.expose(), suffix));
         }
         if let Some(kuma) = &self.uptime_kuma {
             ping(
                 transport,
                 &kuma_url(kuma.expose(), report.ok(), &report.summary()),
-                timeout,
             );
         }
     }
@@ -56,13 +53,13 @@ fn kuma_url(base: &str, ok: bool, msg: &str) -> String {
     format!("{base}?status={status}&msg={}&ping=", percent_encode(&msg))
 }
 
-fn ping(transport: &mut dyn Transport, url: &str, timeout_secs: u64) {
+fn ping(transport: &mut dyn Transport, url: &str) {
     let result = transport.send(Request {
         method: Method::Get,
         url: url.to_string(),
         headers: Vec::new(),
         body: None,
-        timeout_secs,
+        timeout_secs: REPORT_TIMEOUT,
         max_body: 4096,
         redirects: crate::transport::REDIRECTS,
     });

@@ -8,6 +8,7 @@
 // Every unsafe block lives in `sys`, where lints hold each one to a written reason.
 #![deny(unsafe_code)]
 
+pub mod bounds;
 pub mod clock;
 pub mod cloudflare;
 pub mod config;

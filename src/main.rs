@@ -1,8 +1,12 @@
 //! The command line: parses the command, maps results to exit codes.
 
-use dyncfdns::{clock, config, error, event_loop, healthcheck, info, log, sync, transport, warn};
+use dyncfdns::{
+    bounds, clock, config, error, event_loop, healthcheck, info, log, signals, sync, transport,
+    warn,
+};
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 const HELP: &str = "\
 dyncfdns - keep Cloudflare DNS A/AAAA records on this machine's public IP
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         None => run_service(),
         Some("once") => run_once(),
         Some("healthcheck") => run_healthcheck(),
+        Some(signals::DELETE_ON_STOP_COMMAND) => run_delete_on_stop(),
         Some("-h" | "--help" | "help") => {
             print!("{HELP}");
             ExitCode::SUCCESS
@@ -162,22 +167,40 @@ fn announce_token(cfg: &config::Config, token: &config::Secret, origin: &config:
     }
 }
 
+/// What a stop signal during an outbound call turns the service into when DELETE_ON_STOP is
+/// set: the same process (PID 1 stays PID 1), which reads and deletes the managed records.
+fn run_delete_on_stop() -> ExitCode {
+    let cfg = match load_config() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    // A second stop signal ends the deletes at once.
+    if let Err(e) = signals::install() {
+        warn!("cannot install signal handlers: {e}");
+    }
+    let mut cache = sync::Cache::default();
+    cache.begin(clock::now_unix(), cfg.cloudflare.cache_ttl);
+    event_loop::delete_on_stop(&cfg, &mut cache);
+    ExitCode::SUCCESS
+}
+
 fn run_healthcheck() -> ExitCode {
-    let (port, bind) = match config::load_healthcheck() {
+    let probe = match config::load_healthcheck() {
         Ok(v) => v,
         Err(e) => {
             eprintln!("dyncfdns healthcheck: {e}");
             return ExitCode::from(2);
         }
     };
-    let Some(port) = port else {
+    let Some(port) = probe.port else {
         // Nothing to ask; saying "unhealthy" would restart a service that is fine.
         eprintln!(
             "dyncfdns healthcheck: the status API is disabled (API_PORT <= 0); nothing to check"
         );
         return ExitCode::SUCCESS;
     };
-    match healthcheck::check(port, bind) {
+    let wait = bounds::probe_wait(probe.cloudflare_timeout, probe.detection_timeout);
+    match healthcheck::check(port, probe.bind, Duration::from_secs(wait)) {
         Ok(body) => {
             println!("healthy: {body}");
             ExitCode::SUCCESS

@@ -5,12 +5,11 @@
 use crate::config::Secret;
 use crate::json::{opt, text, time, Fields};
 use crate::sync::{Report, State};
-use crate::transport::{redacted, Method, Request, Transport};
+use crate::transport::{redacted, Method, Request, Transport, TransportError};
 use std::collections::VecDeque;
 
 const MAX_QUEUED: usize = 8;
 const MAX_TRIES: u8 = 3;
-const TIMEOUT_SECS: u64 = 5;
 
 /// What a pass has to say, if anything: `{"event", "time", "error", "records": [{"event",
 /// "host", "type", "old", "new", "error", "time"}]}`. Pure.
@@ -85,16 +84,17 @@ impl Notifier {
         self.queue.push_back((body, 0));
     }
 
-    /// Sends what is queued, oldest first, each within `budget_secs` (at least 1 s); stops at
-    /// the first failure, to try again after the next pass.
-    pub fn flush(&mut self, transport: &mut dyn Transport, budget_secs: u64) {
+    /// Sends what is queued, oldest first, each within `bounds::REPORT_TIMEOUT`; stops at the
+    /// first failure, to try again after the next pass. A message the caller's deadline left
+    /// no time for stays queued without using a try.
+    pub fn flush(&mut self, transport: &mut dyn Transport) {
         while let Some((body, tries)) = self.queue.front_mut() {
             let result = transport.send(Request {
                 method: Method::Post,
                 url: self.url.expose().to_string(),
                 headers: Vec::new(),
                 body: Some(body.clone()),
-                timeout_secs: budget_secs.clamp(1, TIMEOUT_SECS),
+                timeout_secs: crate::bounds::REPORT_TIMEOUT,
                 max_body: 4096,
                 redirects: crate::transport::REDIRECTS,
             });
@@ -104,6 +104,7 @@ impl Notifier {
                     continue;
                 }
                 Ok(r) => format!("HTTP {}", r.status),
+                Err(TransportError::OutOfTime) => return,
                 Err(e) => e.to_string(),
             };
             *tries += 1;

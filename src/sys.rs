@@ -1,13 +1,14 @@
 //! Every system call the program makes through `libc`, and so every `unsafe` block: poll(2),
-//! the signal self-pipe, resource limits and interface addresses. Safe functions outside, each
+//! the signal handlers (a self-pipe, and ending the process from a handler), resource limits
+//! and interface addresses. Safe functions outside, each
 //! call's result checked inside; the lints below hold every block to a written reason.
 #![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 
 pub use libc::pollfd as PollFd;
 pub use libc::{POLLIN, POLLOUT};
@@ -32,11 +33,31 @@ pub fn poll(fds: &mut [PollFd], timeout_ms: i32) -> io::Result<usize> {
     }
 }
 
-static SIGNALLED: AtomicBool = AtomicBool::new(false);
+static STOP: AtomicBool = AtomicBool::new(false);
+static PASS_ASKED: AtomicI32 = AtomicI32::new(0);
+static IN_CALL: AtomicBool = AtomicBool::new(false);
 static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
+static STOP_EXEC: AtomicPtr<ExecPlan> = AtomicPtr::new(std::ptr::null_mut());
 
-extern "C" fn on_signal(_: libc::c_int) {
-    SIGNALLED.store(true, Ordering::SeqCst);
+/// A program to become, prepared before any signal: a handler may not allocate.
+struct ExecPlan {
+    path: CString,
+    argv: Vec<*const libc::c_char>,
+    envp: Vec<*const libc::c_char>,
+    // Owners of the strings the pointer arrays point into.
+    _args: Vec<CString>,
+    _env: Vec<CString>,
+}
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    if sig == libc::SIGHUP || sig == libc::SIGUSR1 {
+        PASS_ASKED.store(sig, Ordering::SeqCst);
+    } else {
+        STOP.store(true, Ordering::SeqCst);
+        if IN_CALL.load(Ordering::SeqCst) {
+            abandon_call();
+        }
+    }
     let fd = PIPE_WRITE.load(Ordering::SeqCst);
     if fd >= 0 {
         // SAFETY: write(2) is async-signal-safe and the buffer is a static byte; a full pipe
@@ -45,16 +66,68 @@ extern "C" fn on_signal(_: libc::c_int) {
     }
 }
 
-/// Installs handlers that set a flag and write to a self-pipe for `signals`; returns the
-/// pipe's nonblocking read end, readable once a signal came.
-pub fn install_signal_pipe(signals: &[libc::c_int]) -> io::Result<RawFd> {
+/// Ends the process from a handler while the loop is blocked in an outbound call: it becomes
+/// the prepared program (the deletes of DELETE_ON_STOP) or exits. Only async-signal-safe calls.
+fn abandon_call() -> ! {
+    let plan = STOP_EXEC.load(Ordering::SeqCst);
+    if plan.is_null() {
+        log_from_handler(b"stopping on signal; the outbound call in flight is abandoned");
+        // SAFETY: _exit(2) is async-signal-safe and ends the process without running anything.
+        unsafe { libc::_exit(0) }
+    }
+    log_from_handler(b"stopping on signal; abandoning the call in flight for DELETE_ON_STOP");
+    // SAFETY: the plan was leaked by `prepare_stop_exec` and never freed; its pointer arrays
+    // are NUL-terminated and point into strings it owns. execve(2) is async-signal-safe.
+    unsafe {
+        let plan = &*plan;
+        libc::execve(plan.path.as_ptr(), plan.argv.as_ptr(), plan.envp.as_ptr());
+    }
+    log_from_handler(b"cannot run the deletes of DELETE_ON_STOP (exec failed); exiting");
+    // SAFETY: as above.
+    unsafe { libc::_exit(1) }
+}
+
+/// One INFO line in the log's format, without allocating: a handler may not.
+fn log_from_handler(message: &[u8]) {
+    if !crate::log::enabled(crate::log::Level::Info) {
+        return;
+    }
+    // SAFETY: an all-zero timespec is valid and clock_gettime(2) is async-signal-safe.
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: now is a live, writable timespec.
+    let unix = if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) } == 0 {
+        now.tv_sec.max(0) as u64
+    } else {
+        0
+    };
+    let mut line = [0u8; 160];
+    let mut len = 0;
+    for part in [
+        &crate::clock::rfc3339_bytes(unix)[..],
+        b" INFO  ",
+        message,
+        b"\n",
+    ] {
+        let n = part.len().min(line.len() - len);
+        line[len..len + n].copy_from_slice(&part[..n]);
+        len += n;
+    }
+    // SAFETY: write(2) is async-signal-safe; the buffer is valid for `len` bytes. A failed
+    // write to stderr loses a log line, nothing else.
+    unsafe { libc::write(2, line.as_ptr().cast(), len) };
+}
+
+/// Installs handlers for `stop` signals (which set a flag, and end the process at once when
+/// the loop is inside an outbound call) and `pass` signals (which ask for a pass); both write
+/// to a self-pipe. Returns the pipe's nonblocking read end, readable once a signal came.
+pub fn install_signal_pipe(stop: &[libc::c_int], pass: &[libc::c_int]) -> io::Result<RawFd> {
     let mut fds = [0; 2];
     // SAFETY: fds has room for the two descriptors pipe2 writes.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
         return Err(io::Error::last_os_error());
     }
     PIPE_WRITE.store(fds[1], Ordering::SeqCst);
-    for &sig in signals {
+    for &sig in stop.iter().chain(pass) {
         // SAFETY: an all-zero sigaction is a valid value of this plain C struct.
         let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
         action.sa_sigaction = on_signal as *const () as usize;
@@ -67,12 +140,87 @@ pub fn install_signal_pipe(signals: &[libc::c_int]) -> io::Result<RawFd> {
             return Err(io::Error::last_os_error());
         }
     }
+    unblock(stop.iter().chain(pass).copied())?;
     Ok(fds[0])
 }
 
-/// Whether a handler from `install_signal_pipe` has run.
-pub fn signalled() -> bool {
-    SIGNALLED.load(Ordering::SeqCst)
+/// A program that was exec'd from a handler starts with that signal blocked: unblock ours.
+fn unblock(signals: impl Iterator<Item = libc::c_int>) -> io::Result<()> {
+    // SAFETY: an all-zero sigset_t is a valid value, initialised by sigemptyset next.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: set is a live, writable sigset_t.
+    if unsafe { libc::sigemptyset(&mut set) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    for sig in signals {
+        // SAFETY: set was initialised by sigemptyset.
+        if unsafe { libc::sigaddset(&mut set, sig) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    // SAFETY: set is initialised; the old mask is not wanted.
+    match unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) } {
+        0 => Ok(()),
+        e => Err(io::Error::from_raw_os_error(e)),
+    }
+}
+
+/// Whether a stop signal has come.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// The pass signal that came since the last call, if any.
+pub fn take_pass_request() -> Option<libc::c_int> {
+    Some(PASS_ASKED.swap(0, Ordering::SeqCst)).filter(|s| *s != 0)
+}
+
+/// Runs `call` (an outbound call) so that a stop signal during it ends the process at once;
+/// `None` when a stop came first, so the call is not made. Setting the mark before looking
+/// at the flag (both sequentially consistent) means a signal either sees the mark or is seen.
+pub fn abandonable<T>(call: impl FnOnce() -> T) -> Option<T> {
+    IN_CALL.store(true, Ordering::SeqCst);
+    let result = (!stop_requested()).then(call);
+    IN_CALL.store(false, Ordering::SeqCst);
+    result
+}
+
+/// Prepares the program a stop signal during an outbound call becomes: `path` with `args`
+/// and this environment. Kept for the life of the process (a handler may use it at any time).
+pub fn prepare_stop_exec(path: &std::path::Path, args: &[&str]) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |b: &[u8]| CString::new(b).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput));
+    let path = c(path.as_os_str().as_bytes())?;
+    let args: Vec<CString> = args
+        .iter()
+        .map(|a| c(a.as_bytes()))
+        .collect::<io::Result<_>>()?;
+    let env: Vec<CString> = std::env::vars_os()
+        .map(|(k, v)| c(&[k.as_bytes(), b"=", v.as_bytes()].concat()))
+        .collect::<io::Result<_>>()?;
+    let terminated = |list: &[CString]| {
+        let mut p: Vec<*const libc::c_char> = list.iter().map(|s| s.as_ptr()).collect();
+        p.push(std::ptr::null());
+        p
+    };
+    let plan = Box::new(ExecPlan {
+        argv: terminated(&args),
+        envp: terminated(&env),
+        path,
+        _args: args,
+        _env: env,
+    });
+    let old = STOP_EXEC.swap(Box::into_raw(plan), Ordering::SeqCst);
+    // An earlier plan is leaked, not freed: a handler on another thread may be reading it.
+    let _ = old;
+    Ok(())
+}
+
+/// For the deletes after a stop: forgets the prepared program and the stop that came, so
+/// the deletes' calls are made and a further stop signal ends them (and the process) at once.
+pub fn rearm_stop() {
+    STOP_EXEC.store(std::ptr::null_mut(), Ordering::SeqCst);
+    STOP.store(false, Ordering::SeqCst);
 }
 
 /// Empties a nonblocking pipe after a wake-up.

@@ -47,14 +47,35 @@ pub fn load_log_level() -> Level {
     with_process_env(|src| Reader::new(src).log_level())
 }
 
-/// What `dyncfdns healthcheck` needs: the API's port (`None` when disabled) and bind address.
-pub fn load_healthcheck() -> Result<(Option<u16>, IpAddr), ConfigError> {
+/// What `dyncfdns healthcheck` needs: where the API listens, and the timeouts that say how
+/// long the service may take to answer.
+pub struct Probe {
+    /// `None` when the status API is disabled.
+    pub port: Option<u16>,
+    pub bind: IpAddr,
+    pub cloudflare_timeout: u64,
+    pub detection_timeout: u64,
+}
+
+pub fn load_healthcheck() -> Result<Probe, ConfigError> {
     with_process_env(|src| {
         let mut r = Reader::new(src);
-        let port = r.api_port();
-        let bind = r.api_bind();
-        r.finish((port, bind))
+        let probe = Probe {
+            port: r.api_port(),
+            bind: r.api_bind(),
+            cloudflare_timeout: update_timeout(&mut r),
+            detection_timeout: detection_timeout(&mut r),
+        };
+        r.finish(probe)
     })
+}
+
+fn update_timeout(r: &mut Reader) -> u64 {
+    r.seconds("UPDATE_TIMEOUT", 15, 1, 300)
+}
+
+fn detection_timeout(r: &mut Reader) -> u64 {
+    r.seconds("DETECTION_TIMEOUT", 5, 1, 300)
 }
 
 pub fn parse(src: &Source) -> Result<Config, ConfigError> {
@@ -107,7 +128,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
 fn cloudflare(r: &mut Reader) -> Option<Cloudflare> {
     let auth = r.auth();
     let api_url = r.api_url();
-    let timeout = r.seconds("UPDATE_TIMEOUT", 15, 1, 300);
+    let timeout = update_timeout(r);
     let cache_ttl = r.seconds("RECORD_CACHE_TTL", 3600, 0, 7 * 86_400);
     auth.map(|auth| Cloudflare {
         auth,
@@ -128,7 +149,7 @@ fn detection(r: &mut Reader) -> Detection {
     Detection {
         ip4,
         ip6,
-        timeout: r.seconds("DETECTION_TIMEOUT", 5, 1, 300),
+        timeout: detection_timeout(r),
     }
 }
 

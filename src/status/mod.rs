@@ -61,7 +61,7 @@ impl Status {
         Status {
             hosts: cfg.hosts.clone(),
             ipv6_on: families.contains(&Family::V6),
-            patience: Duration::from_secs(cfg.lifecycle.update_interval + health_grace(cfg)),
+            patience: Duration::from_secs(crate::bounds::health_patience(cfg)),
             started: now,
             last_check: None,
             last_check_at: None,
@@ -194,13 +194,6 @@ impl Status {
     }
 }
 
-/// Beyond the interval, the time a slow pass may take before /health gives up on it:
-/// the seed's 15 s plus every detection and a few Cloudflare calls timing out.
-fn health_grace(cfg: &Config) -> u64 {
-    let providers = (cfg.detection.ip4.len() + cfg.detection.ip6.len()) as u64;
-    15 + providers * cfg.detection.timeout + 4 * cfg.cloudflare.timeout
-}
-
 fn ip(a: Option<IpAddr>) -> Value {
     a.map_or(Value::Null, |a| text(&a.to_string()))
 }
@@ -330,7 +323,7 @@ mod tests {
         let mut s = Status::new(&c, t0);
         assert_eq!(s.health_json(t0).0, 200);
         s.record_pass(&report(true), 1_752_575_432, t0);
-        let patience = Duration::from_secs(c.lifecycle.update_interval + health_grace(&c));
+        let patience = Duration::from_secs(crate::bounds::health_patience(&c));
         assert_eq!(s.health_json(t0 + patience).0, 200);
         let (code, body) = s.health_json(t0 + patience + Duration::from_secs(1));
         assert_eq!(code, 503);

@@ -9,8 +9,8 @@ use crate::config::{Config, Family};
 use crate::detect::{self, Detected};
 use crate::dns::Zone;
 use crate::reconcile::{self, Action};
-use crate::transport::Transport;
-use std::time::Instant;
+use crate::transport::{Deadline, Transport};
+use std::time::{Duration, Instant};
 
 pub fn run_pass(
     cfg: &Config,
@@ -24,7 +24,13 @@ pub fn run_pass(
     };
     let wants = detect_all(cfg, transport, &mut report);
     cache.begin(now, cfg.cloudflare.cache_ttl);
-    let mut client = Client::new(&cfg.cloudflare, transport);
+    // However slow Cloudflare is, the pass's calls end in time (see `bounds`).
+    let phase = Duration::from_secs(crate::bounds::cloudflare_phase(cfg.cloudflare.timeout));
+    let mut bounded = Deadline {
+        inner: transport,
+        until: Instant::now() + phase,
+    };
+    let mut client = Client::new(&cfg.cloudflare, &mut bounded);
     let mut pass = Pass {
         cfg,
         cache,

@@ -1,14 +1,12 @@
 //! Writing a zone's changes: one batch (one transaction) for two or more, falling back to one
-//! call per record when Cloudflare refuses the batch; and the deletes of DELETE_ON_STOP.
+//! call per record when Cloudflare refuses the batch.
 
 use super::cache::Cache;
 use super::read::records_named;
 use super::report::{Failure, Outcome, State, Want};
 use crate::cloudflare::{CfError, Client};
-use crate::config::Config;
 use crate::dns::{CreatePolicy, NewRecord, Patch, Record, Zone};
 use crate::reconcile::{self, Action};
-use crate::transport::Transport;
 
 /// What writing a zone's changes came to: an outcome per change, and the error that must
 /// stop the pass (throttling or a stop), if any.
@@ -224,77 +222,6 @@ fn written(want: &Want, action: &Action) -> Outcome {
     let mut outcome = want.outcome(state, Some(want.ip.to_string()));
     outcome.previous = previous;
     outcome
-}
-
-/// For DELETE_ON_STOP: deletes the records this process manages (for each host and type, the
-/// one it kept), and nothing else. Only records it has read are known; one batch per zone, or
-/// one call each if the batch is refused. Returns how many were deleted.
-pub fn delete_managed(cfg: &Config, cache: &mut Cache, transport: &mut dyn Transport) -> usize {
-    let mut client = Client::new(&cfg.cloudflare, transport);
-    let mut deleted = 0;
-    for (zone_id, records) in cache.all_records() {
-        let doomed = managed_in_zone(cfg, cache, zone_id, records);
-        for chunk in doomed.chunks(BATCH_LIMIT) {
-            deleted += delete_chunk(&mut client, zone_id, chunk);
-        }
-    }
-    cache.clear_records();
-    deleted
-}
-
-/// Deletes up to `BATCH_LIMIT` records of a zone: one batch, or one call each if the batch is
-/// refused. Returns how many went.
-fn delete_chunk(client: &mut Client, zone_id: &str, doomed: &[&Record]) -> usize {
-    let ids: Vec<String> = doomed.iter().map(|r| r.id.clone()).collect();
-    let batched = ids.len() >= 2
-        && match client.batch(zone_id, &ids, &[], &[]) {
-            Ok(_) => true,
-            Err(e) => {
-                crate::warn!("batch delete refused ({e}); deleting one record at a time");
-                false
-            }
-        };
-    let mut deleted = 0;
-    for r in doomed {
-        let result = if batched {
-            Ok(())
-        } else {
-            client.delete(zone_id, &r.id)
-        };
-        match result {
-            Ok(()) => {
-                crate::info!(
-                    "deleted {} {} {} (DELETE_ON_STOP)",
-                    r.name,
-                    r.rtype,
-                    r.content
-                );
-                deleted += 1;
-            }
-            Err(e) => crate::error!("cannot delete {} {}: {e}", r.name, r.rtype),
-        }
-    }
-    deleted
-}
-
-/// The records of one zone this process manages: for each host in the zone and each family
-/// it updates, the one record `reconcile` keeps.
-fn managed_in_zone<'r>(
-    cfg: &Config,
-    cache: &Cache,
-    zone_id: &str,
-    records: &'r [Record],
-) -> Vec<&'r Record> {
-    let mut out = Vec::new();
-    for host in &cfg.hosts {
-        if cache.known_zone(host).is_none_or(|z| z.id != zone_id) {
-            continue;
-        }
-        for family in cfg.families() {
-            out.extend(reconcile::managed(host, family.record_type(), records));
-        }
-    }
-    out
 }
 
 pub fn describe(action: &Action) -> String {
