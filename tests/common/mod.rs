@@ -96,3 +96,13 @@ pub fn assert_no_secrets(run: &Run) {
         );
     }
 }
+
+/// Waits until `done()` holds, looking every 20 ms (for counters the fakes keep without a
+/// condition variable); panics naming `what` after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
