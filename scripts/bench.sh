@@ -4,6 +4,7 @@
 #   scripts/bench.sh                     RUNS=5 IDLE_SECONDS=60 WRK_SECONDS=10 by default
 #   scripts/bench.sh hostile             only the status API under hostile clients
 #   scripts/bench.sh scale               only how the cost grows with hosts and zones
+#   scripts/bench.sh stalls              only the bounds with Cloudflare hanging
 # Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
 # (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
@@ -126,6 +127,46 @@ scale_rows() {
     for z in 1 50; do for n in 10 100 1000 10000; do scale_row "$n" "$z"; done; done
 }
 
+# --- bounds with Cloudflare hanging (tests/stalls.rs asserts them) ----------------------------
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+stall_rows() {
+    local t0 t1 worst=0 bad=0 probes=0 took=() took_del=() end
+    start_fake
+    start_daemon 1 "$work/s.log" UPDATE_TIMEOUT=5 RECORD_CACHE_TTL=0
+    wait_passes 1 "$work/s.log"
+    "$fake" hang "$port"
+    end=$(( $(now_ms) + 20000 ))
+    while [ "$(now_ms)" -lt "$end" ]; do
+        t0=$(now_ms)
+        "$fake" get "$api" /health >"$work/h.txt" || true
+        t1=$(now_ms)
+        grep -q '"status":"ok"' "$work/h.txt" || bad=$((bad + 1))
+        probes=$((probes + 1))
+        [ $((t1 - t0)) -gt "$worst" ] && worst=$((t1 - t0))
+    done
+    stop_daemon; stop_fake
+    row "longest \`/health\` answer while Cloudflare hangs (UPDATE_TIMEOUT=5, $probes probes in 20 s)" \
+        "$(awk -v m="$worst" 'BEGIN {printf "%.1f s", m/1000}') ($bad not ok)" "<= 6 s (the stall bound), 0 not ok" ""
+    for delete in false true; do
+        for _ in $(seq 1 "$daemon_runs"); do
+            start_fake
+            start_daemon 1 "$work/s.log" UPDATE_TIMEOUT=30 RECORD_CACHE_TTL=0 DELETE_ON_STOP=$delete
+            wait_passes 1 "$work/s.log"
+            "$fake" hang "$port"
+            c=$("$fake" calls "$port")
+            for _ in $(seq 1 100); do [ "$("$fake" calls "$port")" -gt "$c" ] && break; sleep 0.1; done
+            sleep 0.5
+            t0=$(now_ms)
+            kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true
+            t1=$(now_ms)
+            if [ "$delete" = true ]; then took_del+=("$((t1 - t0))"); else took+=("$((t1 - t0))"); fi
+            stop_fake
+        done
+    done
+    row "SIGTERM to exit during a hung Cloudflare call (UPDATE_TIMEOUT=30)" "$(printf '%s\n' "${took[@]}" | median) ms" "<= 1 s" "before: 13 s at the default 15 s"
+    row "  the same with DELETE_ON_STOP (the deletes meet the hung API too)" "$(printf '%s\n' "${took_del[@]}" | median) ms" "<= 8 s" "Docker's grace: 10 s"
+}
+
 print_table() {
     cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
     echo
@@ -140,6 +181,7 @@ print_table() {
 case "${1:-}" in
     hostile) hostile_rows; print_table; exit 0 ;;
     scale) scale_rows; print_table; exit 0 ;;
+    stalls) stall_rows; print_table; exit 0 ;;
 esac
 
 # --- sizes ------------------------------------------------------------------------------------
@@ -266,4 +308,5 @@ stop_daemon; stop_fake
 
 hostile_rows
 scale_rows
+stall_rows
 print_table

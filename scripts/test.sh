@@ -33,8 +33,9 @@ stage_schema() {
 }
 
 stage_scripts() {
-    if ! have shellcheck; then skip "needs shellcheck (apt-get install shellcheck)"; return; fi
-    shellcheck -x scripts/*.sh scripts/openwrt/test.sh scripts/openwrt/dyncfdns.init .ci/run
+    if ! have shellcheck busybox; then skip "needs shellcheck and busybox (apt-get install shellcheck busybox)"; return; fi
+    shellcheck -x scripts/*.sh scripts/openwrt/test.sh scripts/openwrt/dyncfdns.init scripts/openwrt/dyncfdns.hotplug \
+        scripts/openwrt/stand-ins/lib/functions.sh scripts/openwrt/stand-ins/bin/* .ci/run
     echo "shellcheck: clean"
     scripts/openwrt/test.sh
 }

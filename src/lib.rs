@@ -2,7 +2,8 @@
 //!
 //! A library so that integration tests and fuzz targets can reach the parts; the binary
 //! in `main.rs` is the product. The layers, each using only those above it:
-//! `sys`, `clock`, `log`, `json`, `dns` (leaves) → `config`, `transport` → `cloudflare`,
+//! `clock`, `log`, `json`, `dns`, `sys` (leaves; a signal handler in `sys` logs through
+//! `clock` and `log`) → `config`, `bounds`, `transport` → `cloudflare`,
 //! `detect`, `reconcile` → `sync` → `status`, `notify`, `heartbeat` → `http` →
 //! `event_loop`, `healthcheck` → `main`.
 // Every unsafe block lives in `sys`, where lints hold each one to a written reason.

@@ -102,5 +102,50 @@ check "allow_create=1 becomes ALLOW_CREATE_HOSTS=true" has_env "ALLOW_CREATE_HOS
 check "the generated environment passes one real pass" env -i "${ENV[@]}" target/debug/dyncfdns once
 check "the records hold the fake's address" test "$("$fake" records "$port" | grep -c ' A 8.8.4.4 ')" = 2
 
+echo "== the hotplug script asks the running instance for a pass (under BusyBox sh)"
+hot=$(mktemp -d)
+trap 'rm -rf "$cfg" "$hot"; [ -n "${fake_pid:-}" ] && kill "$fake_pid" 2>/dev/null; [ -n "${dyn_pid:-}" ] && kill "$dyn_pid" 2>/dev/null || true' EXIT
+mkdir -p "$hot/config"
+cp "$cfg" "$hot/config/dyncfdns"
+env -i "${ENV[@]}" UPDATE_INTERVAL=3600 target/debug/dyncfdns 2>"$hot/log" &
+dyn_pid=$!
+seen() { [ "$(grep -c "$1" "$hot/log")" -ge "$2" ]; }
+wait_log() { # text, count: waits up to 30 s for the service's log to say it
+    local i
+    for i in $(seq 1 300); do seen "$1" "$2" && return 0; sleep 0.1; done
+    cat "$hot/log"; return 1
+}
+# Like /sbin/hotplug-call: /lib/functions.sh loaded, then the script sourced in a subshell.
+# shellcheck disable=SC2016 # the inner shell expands its own arguments
+hotplug() { # ACTION INTERFACE
+    : >"$hot/ubus.log"
+    env -i PATH="$here/stand-ins/bin:/usr/bin:/bin" UCI_CONFIG_DIR="$hot/config" \
+        UBUS_LOG="$hot/ubus.log" DYNCFDNS_PID="$dyn_pid" ACTION="$1" INTERFACE="$2" \
+        busybox sh -c '. "$1"; ( . "$2" )' hotplug-call "$here/stand-ins/lib/functions.sh" "$here/dyncfdns.hotplug"
+}
+usr1=$(busybox sh -c 'kill -l USR1')
+check "the service's first pass" wait_log "pass ok" 1
+hotplug ifdown wan
+check "ifdown asks for nothing" test ! -s "$hot/ubus.log"
+hotplug ifup lan
+check "an interface not watched asks for nothing" test ! -s "$hot/ubus.log"
+hotplug ifup wan
+check "ifup wan signals the instance through procd" \
+    grep -q "^call service signal {\"name\":\"dyncfdns\",\"instance\":\"main\",\"signal\":$usr1}$" "$hot/ubus.log"
+check "the service runs a pass at once" wait_log "pass ok" 2
+check "and says why" seen "SIGUSR1: a pass is asked for; starting now" 1
+hotplug ifupdate wan6
+check "an address change on wan6 asks too" wait_log "pass ok" 3
+sed -i "0,/^\tlist host/s//\tlist interface 'pppoe'\n&/" "$hot/config/dyncfdns"
+hotplug ifup wan
+check "a 'list interface' replaces the default" test ! -s "$hot/ubus.log"
+hotplug ifup pppoe
+check "and is watched" test -s "$hot/ubus.log"
+sed -i "s/option enabled '1'/option enabled '0'/" "$hot/config/dyncfdns"
+hotplug ifup pppoe
+check "a disabled instance is not asked" test ! -s "$hot/ubus.log"
+kill -TERM "$dyn_pid"
+wait "$dyn_pid" && dyn_pid=
+
 echo "openwrt: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -6,6 +6,7 @@
 //!   fake-cloudflare writes PORT        print how many of them were writes (not GET)
 //!   fake-cloudflare hold PORT N SECS   open N idle connections to 127.0.0.1:PORT for SECS (load tests)
 //!   fake-cloudflare set-ip PORT ADDR   change what GET /ip answers
+//!   fake-cloudflare hang PORT          from now on accept API calls and never answer them
 //!   fake-cloudflare get PORT PATH [TOKEN]   GET any local URL (e.g. the status API) and print the body
 //!
 //! A record goes into the longest zone given that its name ends with. `GET /ip` answers the
@@ -22,7 +23,7 @@ use cloudflare::{FakeCloudflare, Rec};
 use server::Reply;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 fn main() {
@@ -62,12 +63,15 @@ fn main() {
             let ip = args.get(2).unwrap_or_else(|| usage());
             ask(port(1), "POST", "/_fake/ip", ip);
         }
+        Some("hang") => {
+            ask(port(1), "POST", "/_fake/hang", "");
+        }
         _ => usage(),
     }
 }
 
 fn usage() -> ! {
-    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare get PORT PATH [TOKEN]");
+    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare hang PORT\n       fake-cloudflare get PORT PATH [TOKEN]");
     std::process::exit(2)
 }
 
@@ -86,6 +90,7 @@ fn serve(port: u16, opts: &[String]) {
     let ip = Arc::new(Mutex::new(ip));
     let calls = Arc::new(AtomicUsize::new(0));
     let writes = Arc::new(AtomicUsize::new(0));
+    let hang = Arc::new(AtomicBool::new(false));
     let (ip2, calls2, writes2) = (ip.clone(), calls.clone(), writes.clone());
     let fake = FakeCloudflare::start_with(port, None, move |req, recs: &[Rec]| {
         match (req.method.as_str(), req.path.as_str()) {
@@ -102,12 +107,16 @@ fn serve(port: u16, opts: &[String]) {
                 *ip2.lock().unwrap() = req.body.trim().to_string();
                 Some(Reply::text(200, "ok"))
             }
+            ("POST", "/_fake/hang") => {
+                hang.store(true, Ordering::SeqCst);
+                Some(Reply::text(200, "ok"))
+            }
             (method, _) => {
                 calls2.fetch_add(1, Ordering::SeqCst);
                 if method != "GET" {
                     writes2.fetch_add(1, Ordering::SeqCst);
                 }
-                None
+                hang.load(Ordering::SeqCst).then_some(Reply::Hang)
             }
         }
     });
