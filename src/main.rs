@@ -1,8 +1,7 @@
 //! The command line: parses the command, maps results to exit codes.
 
 use dyncfdns::{
-    bounds, clock, config, error, event_loop, healthcheck, info, log, signals, sync, transport,
-    warn,
+    bounds, clock, config, error, event_loop, healthcheck, info, log, signals, sync, warn,
 };
 
 use std::process::ExitCode;
@@ -104,8 +103,12 @@ fn run_once() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // As PID 1 (a Kubernetes CronJob) nothing else would stop it; a stop ends a hung call at once.
+    if let Err(e) = signals::install() {
+        warn!("cannot install signal handlers: {e}");
+    }
     let mut cache = sync::Cache::default();
-    let report = sync::run_pass(&cfg, &mut cache, &mut transport::Minreq, clock::now_unix());
+    let report = sync::run_pass(&cfg, &mut cache, &mut event_loop::AtOnce, clock::now_unix());
     if report.ok() {
         info!("{}", report.summary());
         ExitCode::SUCCESS

@@ -313,3 +313,33 @@ fn a_pass_asked_for_during_a_pass_comes_after_a_pause() {
     );
     d.wait_for("starting in 5 s", 1, LONG);
 }
+
+/// `once` too (a Kubernetes CronJob runs it as PID 1): SIGTERM during a hung call ends it.
+#[test]
+fn sigterm_ends_once_during_a_hung_call() {
+    let cf = FakeCloudflare::start_direct();
+    let ip = IpEcho::start(OLD);
+    let hosts = zones(&cf, 1, OLD);
+    hang_cloudflare(&cf);
+    let mut e = env(&cf, &ip, &hosts);
+    set(&mut e, "UPDATE_TIMEOUT", "30");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dyncfdns"))
+        .arg("once")
+        .env_clear()
+        .envs(e.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("a hung call", LONG, || !cf.calls().is_empty());
+    let sent = Instant::now();
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let mut status = None;
+    wait_until("the exit", Duration::from_secs(20), || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    let took = sent.elapsed();
+    assert!(took <= Duration::from_secs(1), "SIGTERM took {took:?}");
+    assert!(status.unwrap().code().is_some(), "it exited, not killed by the signal");
+}
