@@ -25,6 +25,8 @@ pub enum DetectError {
     NoInterface(String),
     NoFamilyOnInterface(String, Family),
     Interfaces(String),
+    /// No route to Cloudflare's resolver for `local`.
+    Local(String),
 }
 
 impl fmt::Display for DetectError {
@@ -42,6 +44,7 @@ impl fmt::Display for DetectError {
             DetectError::NotPublic(ip, kind) => {
                 write!(f, "{ip} is a {kind} address, not a public one")
             }
+            DetectError::Local(e) => write!(f, "no local route to Cloudflare: {e}"),
             DetectError::NoInterface(name) => write!(f, "no interface {name:?} with an address"),
             DetectError::NoFamilyOnInterface(name, family) => {
                 write!(f, "interface {name} has no {} address", family.name())
@@ -108,6 +111,7 @@ fn ask(
     let url = match provider {
         Provider::Static(ip) => return Ok(*ip),
         Provider::Interface(name) => return interface_address(name, family),
+        Provider::Local => return local_address(family),
         Provider::Url(url) => url.as_str(),
         builtin => builtin_url(builtin, family),
     };
@@ -126,6 +130,25 @@ fn ask(
         return Err(DetectError::Status(response.status));
     }
     let ip = parse_answer(&response.body, family)?;
+    check_public(&ip)?;
+    Ok(ip)
+}
+
+/// The source address the routing table picks for Cloudflare's resolver: a UDP socket
+/// "connected" to it sends nothing, but has a local address. Behind NAT that is the private
+/// address, which `check_public` refuses, so this suits hosts that hold the public address.
+fn local_address(family: Family) -> Result<IpAddr, DetectError> {
+    let (bind, peer) = match family {
+        Family::V4 => ("0.0.0.0:0", "1.1.1.1:443"),
+        Family::V6 => ("[::]:0", "[2606:4700:4700::1111]:443"),
+    };
+    let socket = std::net::UdpSocket::bind(bind)
+        .and_then(|s| s.connect(peer).map(|()| s))
+        .map_err(|e| DetectError::Local(e.to_string()))?;
+    let ip = socket
+        .local_addr()
+        .map_err(|e| DetectError::Local(e.to_string()))?
+        .ip();
     check_public(&ip)?;
     Ok(ip)
 }

@@ -12,6 +12,7 @@ use crate::status::Status;
 use crate::sync::{self, Cache, Report};
 use crate::sys::{self, PollFd};
 use crate::transport::{Deadline, Minreq, Request, Response, Transport, TransportError};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -118,8 +119,9 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
         token: token.map(|t| t.expose().to_string()).unwrap_or_default(),
         notifier: cfg.reporters.notify_url.clone().map(Notifier::new),
         heartbeats: Heartbeats::new(cfg),
-        next_pass: Instant::now(),
+        next_pass: first_pass(cfg, Instant::now()),
         not_before: None,
+        missing: BTreeSet::new(),
         failures: 0,
     };
     let mut fds: Vec<PollFd> = Vec::new();
@@ -162,6 +164,8 @@ struct Service<'c> {
     next_pass: Instant,
     /// Cloudflare's Retry-After: even a pass asked for waits until then.
     not_before: Option<Instant>,
+    /// Hosts without a record (creation off), warned about once.
+    missing: BTreeSet<sync::report::Key>,
     failures: u32,
 }
 
@@ -199,6 +203,9 @@ impl Service<'_> {
         if signals::requested() {
             return;
         }
+        let (warnings, notes) = sync::missing_news(&mut self.missing, &report);
+        warnings.iter().for_each(|w| crate::warn!("{w}"));
+        notes.iter().for_each(|n| crate::info!("{n}"));
         if report.ok() {
             crate::info!("{}", report.summary());
         } else {
@@ -285,6 +292,19 @@ impl Service<'_> {
             l.handle(&fds[1..], &t.answers, Instant::now());
         }
         Ok(())
+    }
+}
+
+/// At start, or one interval later with UPDATE_ON_START=false.
+fn first_pass(cfg: &Config, now: Instant) -> Instant {
+    if cfg.lifecycle.update_on_start {
+        now
+    } else {
+        crate::info!(
+            "UPDATE_ON_START=false: the first pass in {} s",
+            cfg.lifecycle.update_interval
+        );
+        now + Duration::from_secs(cfg.lifecycle.update_interval)
     }
 }
 

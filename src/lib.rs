@@ -10,6 +10,8 @@
 #![deny(unsafe_code)]
 
 pub mod bounds;
+pub mod check;
+pub mod cli;
 pub mod clock;
 pub mod cloudflare;
 pub mod config;

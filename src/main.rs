@@ -1,84 +1,63 @@
 //! The command line: parses the command, maps results to exit codes.
 
+use dyncfdns::cli::{self, Command};
 use dyncfdns::{
-    bounds, clock, config, error, event_loop, healthcheck, info, log, signals, sync, warn,
+    bounds, check, clock, config, error, event_loop, healthcheck, info, log, signals, sync, warn,
 };
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-const HELP: &str = "\
-dyncfdns - keep Cloudflare DNS A/AAAA records on this machine's public IP
-
-Usage: dyncfdns [COMMAND]
-
-Commands:
-  (none)        run the updater service: a pass now, then every UPDATE_INTERVAL
-  once          run one pass and exit: 0 all records hold the address, 1 failure,
-                2 bad configuration
-  healthcheck   ask the local status API for /health: exit 0 healthy, 1 otherwise
-  --help        show this text
-  --version     print the version
-
-Variables (see README.md for details):
-  HOST_LIST              comma-separated host names to keep updated (required)
-  CLOUDFLARE_API_TOKEN   API token with Zone:Read + DNS:Edit (or *_FILE)
-  CLOUDFLARE_API_KEY     Global API Key, with CLOUDFLARE_API_EMAIL (or *_FILE)
-  CLOUDFLARE_API_EMAIL   account email for the Global API Key
-  UPDATE_INTERVAL        seconds between passes (60)
-  ALLOW_CREATE_HOSTS     create missing records (false)
-  API_PORT               status API port, <= 0 disables (5000)
-  API_TOKEN              status API bearer token (or *_FILE; generated if unset)
-  API_BIND               status API address (0.0.0.0)
-  CONFIG_FILE            where a generated API token is kept (./config/.config.json)
-  IP4_PROVIDER           IPv4 sources in order (cloudflare,ipify)
-  IP6_PROVIDER           IPv6 sources in order (none = no AAAA records)
-                         providers: cloudflare, ipify, icanhazip, url:<URL>,
-                         interface:<name>, static:<address>, none
-  TTL                    TTL of created records, 1 = automatic (1)
-  PROXIED                proxy created records through Cloudflare (false)
-  RECORD_COMMENT         comment on created records (none)
-  DETECTION_TIMEOUT      seconds per detection request (5)
-  UPDATE_TIMEOUT         seconds per Cloudflare request (15)
-  RECORD_CACHE_TTL       seconds before records are read again, 0 = every pass (3600)
-  DRY_RUN                log what would change, write nothing (false)
-  NOTIFY_URL             JSON POST on change, failure and recovery (or *_FILE)
-  HEALTHCHECKS           healthchecks.io ping URL (or *_FILE)
-  UPTIMEKUMA             Uptime Kuma push URL (or *_FILE)
-  METRICS_PUBLIC         serve /metrics without the token (false)
-  DELETE_ON_STOP         delete the managed records on SIGTERM/SIGINT (false)
-  CLOUDFLARE_API_URL     API base URL (https://api.cloudflare.com/client/v4)
-  DEBUG, LOG_LEVEL       DEBUG=true or LOG_LEVEL=debug|info|warn|error (info)
-";
-
 fn main() -> ExitCode {
     dyncfdns::tls::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None => run_service(),
-        Some("once") => run_once(),
-        Some("healthcheck") => run_healthcheck(),
-        Some(signals::DELETE_ON_STOP_COMMAND) => run_delete_on_stop(),
-        Some("-h" | "--help" | "help") => {
-            print!("{HELP}");
+    let command = match cli::parse(&args) {
+        Ok(c) => c,
+        Err(usage) => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Service { dry_run } => run_service(dry_run),
+        Command::Once { dry_run } => run_once(dry_run),
+        Command::Check => run_check(),
+        Command::Healthcheck => run_healthcheck(),
+        Command::DeleteOnStop => run_delete_on_stop(),
+        Command::Help(topic) => {
+            print!("{}", cli::help(topic));
             ExitCode::SUCCESS
         }
-        Some("-V" | "--version" | "version") => {
-            println!("dyncfdns {}", env!("CARGO_PKG_VERSION"));
+        Command::Version => {
+            println!("{}", version());
             ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("dyncfdns: unknown command {other:?}; see dyncfdns --help");
-            ExitCode::from(2)
         }
     }
 }
 
-fn load_config() -> Result<config::Config, ExitCode> {
-    log::set_level(config::load_log_level());
+/// `dyncfdns 0.1.0 (commit 1a2b3c4d5e6f, x86_64-unknown-linux-musl)`.
+fn version() -> String {
+    let commit = option_env!("DYNCFDNS_COMMIT").filter(|c| !c.is_empty());
+    format!(
+        "dyncfdns {} (commit {}, {})",
+        env!("CARGO_PKG_VERSION"),
+        commit.unwrap_or("unknown"),
+        env!("DYNCFDNS_TARGET")
+    )
+}
+
+/// The configuration, with `--dry-run` applied; problems logged one line each (exit 2).
+fn load_config(dry_run: bool) -> Result<config::Config, ExitCode> {
+    let (level, format, socket) = config::load_log_settings();
+    log::set_level(level);
+    let no_syslog = log::set_format(format, &socket).err();
     match config::load() {
-        Ok(cfg) => {
+        Ok(mut cfg) => {
+            cfg.lifecycle.dry_run |= dry_run;
             log::set_level(cfg.log_level);
+            if let Some(why) = no_syslog {
+                warn!("{why}");
+            }
             for w in &cfg.warnings {
                 warn!("{w}");
             }
@@ -98,8 +77,8 @@ fn log_config_error(e: &config::ConfigError) {
     }
 }
 
-fn run_once() -> ExitCode {
-    let cfg = match load_config() {
+fn run_once(dry_run: bool) -> ExitCode {
+    let cfg = match load_config(dry_run) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -109,6 +88,8 @@ fn run_once() -> ExitCode {
     }
     let mut cache = sync::Cache::default();
     let report = sync::run_pass(&cfg, &mut cache, &mut event_loop::AtOnce, clock::now_unix());
+    let (warnings, _) = sync::missing_news(&mut Default::default(), &report);
+    warnings.iter().for_each(|w| warn!("{w}"));
     if report.ok() {
         info!("{}", report.summary());
         ExitCode::SUCCESS
@@ -118,8 +99,8 @@ fn run_once() -> ExitCode {
     }
 }
 
-fn run_service() -> ExitCode {
-    let cfg = match load_config() {
+fn run_service(dry_run: bool) -> ExitCode {
+    let cfg = match load_config(dry_run) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -173,7 +154,7 @@ fn announce_token(cfg: &config::Config, token: &config::Secret, origin: &config:
 /// What a stop signal during an outbound call turns the service into when DELETE_ON_STOP is
 /// set: the same process (PID 1 stays PID 1), which reads and deletes the managed records.
 fn run_delete_on_stop() -> ExitCode {
-    let cfg = match load_config() {
+    let cfg = match load_config(false) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -212,5 +193,19 @@ fn run_healthcheck() -> ExitCode {
             println!("unhealthy: {why}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn run_check() -> ExitCode {
+    let cfg = match load_config(false) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let found = check::run(&cfg, &mut event_loop::AtOnce, clock::now_unix());
+    print!("{}", found.text);
+    if found.problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }

@@ -43,11 +43,10 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
     let mut error: Option<String> = None;
     if event == "failed" {
         for o in &report.outcomes {
-            let why = match &o.state {
-                State::Failed(why) => why.to_string(),
-                State::Missing => "no record, and ALLOW_CREATE_HOSTS is off".to_string(),
-                _ => continue,
+            let State::Failed(why) = &o.state else {
+                continue;
             };
+            let why = why.to_string();
             records.push(entry(o, "failed", Some(&why)));
             error = error.or(Some(why));
         }

@@ -89,6 +89,7 @@ fn abandon_call() -> ! {
 
 /// One INFO line in the log's format, without allocating: a handler may not.
 fn log_from_handler(message: &[u8]) {
+    use crate::log::Format;
     if !crate::log::enabled(crate::log::Level::Info) {
         return;
     }
@@ -100,21 +101,35 @@ fn log_from_handler(message: &[u8]) {
     } else {
         0
     };
-    let mut line = [0u8; 160];
+    let time = crate::clock::rfc3339_bytes(unix);
+    let format = crate::log::format();
+    let syslog = crate::log::syslog_fd().filter(|_| format == Format::Syslog);
+    let parts: [&[u8]; 5] = match (format, syslog) {
+        (Format::Json, _) => [
+            b"{\"time\":\"",
+            &time,
+            b"\",\"level\":\"info\",\"message\":\"",
+            message,
+            b"\"}\n",
+        ],
+        (Format::Syslog, Some(_)) => [b"<30>dyncfdns: ", message, b"", b"", b""],
+        _ => [&time, b" INFO  ", message, b"\n", b""],
+    };
+    let mut line = [0u8; 192];
     let mut len = 0;
-    for part in [
-        &crate::clock::rfc3339_bytes(unix)[..],
-        b" INFO  ",
-        message,
-        b"\n",
-    ] {
+    for part in parts {
         let n = part.len().min(line.len() - len);
         line[len..len + n].copy_from_slice(&part[..n]);
         len += n;
     }
-    // SAFETY: write(2) is async-signal-safe; the buffer is valid for `len` bytes. A failed
-    // write to stderr loses a log line, nothing else.
-    unsafe { libc::write(2, line.as_ptr().cast(), len) };
+    match syslog {
+        // SAFETY: send(2) is async-signal-safe; the buffer is valid for `len` bytes. A lost
+        // datagram loses a log line, nothing else.
+        Some(fd) => unsafe { libc::send(fd, line.as_ptr().cast(), len, 0) },
+        // SAFETY: write(2) is async-signal-safe; the buffer is valid for `len` bytes. A failed
+        // write to stderr loses a log line, nothing else.
+        None => unsafe { libc::write(2, line.as_ptr().cast(), len) },
+    };
 }
 
 /// Installs handlers for `stop` signals (which set a flag, and end the process at once when

@@ -341,5 +341,8 @@ fn sigterm_ends_once_during_a_hung_call() {
     });
     let took = sent.elapsed();
     assert!(took <= Duration::from_secs(1), "SIGTERM took {took:?}");
-    assert!(status.unwrap().code().is_some(), "it exited, not killed by the signal");
+    assert!(
+        status.unwrap().code().is_some(),
+        "it exited, not killed by the signal"
+    );
 }

@@ -204,7 +204,9 @@ fn a_missing_host_without_creation_is_named_and_never_requested() {
         &["once"],
         &env(&cf, &ip, "home.example.com,missing.example.com"),
     );
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    // A warning, not a failure (documented exit code of `once`).
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("0 failed, 1 missing"), "{}", r.stderr);
     assert!(
         r.stderr.contains("missing.example.com has no A record"),
         "{}",
@@ -593,9 +595,13 @@ fn bad_configuration_exits_2_naming_every_problem() {
 #[test]
 fn help_and_version() {
     let r = run(&["--version"], &[]);
-    assert_eq!(
-        (r.code, r.stdout.trim()),
-        (0, concat!("dyncfdns ", env!("CARGO_PKG_VERSION")))
+    assert_eq!(r.code, 0);
+    let prefix = concat!("dyncfdns ", env!("CARGO_PKG_VERSION"), " (commit ");
+    assert!(r.stdout.starts_with(prefix), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("-linux-"),
+        "the target triple: {}",
+        r.stdout
     );
     let r = run(&["--help"], &[]);
     assert_eq!(r.code, 0);

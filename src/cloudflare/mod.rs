@@ -117,6 +117,20 @@ impl<'a> Client<'a> {
             .and_then(|e| required(e.result))
     }
 
+    /// The token's status (`active`, `disabled`, `expired`): `GET /user/tokens/verify`, for
+    /// `dyncfdns check`. With the Global API Key, `GET /user` says whether the key works.
+    pub fn verify(&mut self) -> Result<String, CfError> {
+        match self.auth {
+            Auth::Token(_) => {
+                let e = self.call::<TokenStatus>(Method::Get, "/user/tokens/verify", None)?;
+                required(e.result).map(|t| t.status)
+            }
+            Auth::Key { .. } => self
+                .call::<Value>(Method::Get, "/user", None)
+                .map(|_| "active".to_string()),
+        }
+    }
+
     pub fn delete(&mut self, zone_id: &str, record_id: &str) -> Result<(), CfError> {
         let path = format!(
             "/zones/{}/dns_records/{}",
@@ -214,6 +228,11 @@ impl<'a> Client<'a> {
         let retry_after = response.header("retry-after").and_then(parse_retry_after);
         interpret(response.status, &text, retry_after)
     }
+}
+
+#[derive(Deserialize)]
+struct TokenStatus {
+    status: String,
 }
 
 fn auth_headers(auth: &Auth) -> Vec<(&'static str, String)> {

@@ -4,8 +4,10 @@
 
 mod files;
 mod model;
+mod names;
 mod parsers;
 mod reader;
+mod show;
 mod token;
 
 pub use model::{
@@ -13,10 +15,11 @@ pub use model::{
     Reporters, Secret, StatusApi, DEFAULT_API_URL,
 };
 pub use parsers::{check_host, normalize_host, parse_bool};
-pub use reader::Source;
+pub use reader::{Origin, Source};
+pub use show::effective;
 pub use token::{status_token, FileStore, TokenOrigin, TokenStore};
 
-use crate::log::Level;
+use crate::log::{Format, Level};
 use reader::Reader;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -37,14 +40,45 @@ fn with_process_env<T>(f: impl FnOnce(&Source) -> T) -> T {
     })
 }
 
-/// Reads the real environment and files.
+/// Reads the real environment and files; a variable that looks like a typo of one of ours
+/// is warned about.
 pub fn load() -> Result<Config, ConfigError> {
-    with_process_env(parse)
+    let mut cfg = with_process_env(parse)?;
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if let Some(meant) = names::near_miss(&name) {
+            cfg.warnings.push(format!(
+                "{name} is not a dyncfdns variable and is ignored; did you mean {meant}?"
+            ));
+        }
+    }
+    Ok(cfg)
 }
 
-/// The log level alone, so that configuration errors are logged at the asked level.
-pub fn load_log_level() -> Level {
-    with_process_env(|src| Reader::new(src).log_level())
+/// How to log, read first so that configuration errors are logged as asked: the level, the
+/// format and the syslog socket.
+pub fn load_log_settings() -> (Level, Format, String) {
+    with_process_env(|src| {
+        let mut r = Reader::new(src);
+        (r.log_level(), log_format(&mut r), syslog_socket(&mut r))
+    })
+}
+
+fn log_format(r: &mut Reader) -> Format {
+    let Some(v) = r.text("LOG_FORMAT") else {
+        return Format::Text;
+    };
+    Format::parse(&v).unwrap_or_else(|| {
+        r.problems.push(format!(
+            "LOG_FORMAT: expected text, json or syslog, got {v:?}"
+        ));
+        Format::Text
+    })
+}
+
+fn syslog_socket(r: &mut Reader) -> String {
+    r.text("LOG_SYSLOG_SOCKET")
+        .unwrap_or_else(|| "/dev/log".to_string())
 }
 
 /// What `dyncfdns healthcheck` needs: where the API listens, and the timeouts that say how
@@ -80,7 +114,13 @@ fn detection_timeout(r: &mut Reader) -> u64 {
 
 pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     let mut r = Reader::new(src);
-    let hosts = r.hosts();
+    for (name, fix) in names::NO_EQUIVALENT {
+        if r.raw(name).is_some() {
+            r.problems
+                .push(format!("{name} has no equivalent in dyncfdns: {fix}"));
+        }
+    }
+    let (ip4_hosts, ip6_hosts) = host_lists(&mut r);
     let cloudflare = cloudflare(&mut r);
     let create = CreatePolicy {
         allowed: r.boolean("ALLOW_CREATE_HOSTS", false),
@@ -89,8 +129,12 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         comment: r.text("RECORD_COMMENT"),
     };
     let detection = detection(&mut r);
+    wanted_family_is_off(&mut r, &ip6_hosts, &detection);
     let lifecycle = lifecycle(&mut r);
     let log_level = r.log_level();
+    let log_format = log_format(&mut r);
+    let syslog_socket = syslog_socket(&mut r);
+    let _ = r.boolean("EMOJI", true);
     let status_api = StatusApi {
         port: r.api_port(),
         bind: r.api_bind(),
@@ -107,8 +151,13 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         uptime_kuma: r.url_secret("UPTIMEKUMA"),
     };
     let warnings = std::mem::take(&mut r.warnings);
+    let origins = std::mem::take(&mut r.origins);
+    let mut hosts = ip4_hosts.clone();
+    hosts.extend(ip6_hosts.iter().filter(|h| !ip4_hosts.contains(h)).cloned());
     let config = cloudflare.map(|cloudflare| Config {
         hosts,
+        ip4_hosts,
+        ip6_hosts,
         cloudflare,
         create,
         detection,
@@ -116,7 +165,10 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         reporters,
         lifecycle,
         log_level,
+        log_format,
+        syslog_socket,
         warnings,
+        origins,
     });
     match config {
         Some(c) => r.finish(c),
@@ -153,9 +205,67 @@ fn detection(r: &mut Reader) -> Detection {
     }
 }
 
+/// The hosts of each family: IP4_HOST_LIST / IP6_HOST_LIST, else HOST_LIST (or favonia's
+/// DOMAINS) together with favonia's IP4_DOMAINS / IP6_DOMAINS, which add to it.
+fn host_lists(r: &mut Reader) -> (Vec<String>, Vec<String>) {
+    let base = r.host_list("HOST_LIST");
+    let mut family = |ours: &str, theirs: &str| {
+        let own = r.host_list(ours);
+        let extra = r.host_list(theirs);
+        if own.is_some() && extra.is_some() {
+            r.problems.push(format!(
+                "{ours} and {theirs} (favonia's name, which adds to DOMAINS) are both set; keep one"
+            ));
+        }
+        own.or_else(|| match (&base, extra) {
+            (None, None) => None,
+            (b, e) => {
+                let mut all = b.clone().unwrap_or_default();
+                all.extend(
+                    e.unwrap_or_default()
+                        .into_iter()
+                        .filter(|h| !b.as_ref().is_some_and(|b| b.contains(h))),
+                );
+                Some(all)
+            }
+        })
+    };
+    let v4 = family("IP4_HOST_LIST", "IP4_DOMAINS");
+    let v6 = family("IP6_HOST_LIST", "IP6_DOMAINS");
+    if v4.is_none() && v6.is_none() {
+        r.problems.push(
+            "HOST_LIST is required: a comma-separated list of host names, e.g. home.example.com,server.example.com (or IP4_HOST_LIST / IP6_HOST_LIST)"
+                .to_string(),
+        );
+    }
+    (v4.unwrap_or_default(), v6.unwrap_or_default())
+}
+
+/// Hosts named for AAAA records (IP6_HOST_LIST or IP6_DOMAINS) with IPv6 detection off would
+/// silently get nothing.
+fn wanted_family_is_off(r: &mut Reader, ip6_hosts: &[String], detection: &Detection) {
+    let named = ["IP6_HOST_LIST", "IP6_DOMAINS"]
+        .into_iter()
+        .find(|n| r.origins.contains_key(*n));
+    if let (Some(name), true) = (named, detection.ip6.is_empty() && !ip6_hosts.is_empty()) {
+        r.problems.push(format!(
+            "{name} names hosts for AAAA records, but IP6_PROVIDER is none: set IP6_PROVIDER (e.g. cloudflare)"
+        ));
+    }
+    if r.origins.contains_key("HOST_LIST")
+        && matches!(r.origins.get("HOST_LIST"), Some(Origin::Env(n)) if n == "DOMAINS")
+        && !r.origins.contains_key("IP6_PROVIDER")
+    {
+        r.warnings.push(
+            "DOMAINS is favonia's name: favonia also updates AAAA records by default; dyncfdns does only when IP6_PROVIDER is set"
+                .to_string(),
+        );
+    }
+}
+
 fn lifecycle(r: &mut Reader) -> Lifecycle {
     let dry_run = r.boolean("DRY_RUN", false);
-    let update_interval = r.seconds("UPDATE_INTERVAL", 60, 1, 7 * 86_400);
+    let update_interval = update_interval(r);
     if update_interval < 30 {
         r.warnings.push(format!(
             "UPDATE_INTERVAL={update_interval}s is short; Cloudflare allows 1200 requests per 5 minutes"
@@ -163,8 +273,50 @@ fn lifecycle(r: &mut Reader) -> Lifecycle {
     }
     Lifecycle {
         update_interval,
+        update_on_start: r.boolean("UPDATE_ON_START", true),
         dry_run,
         delete_on_stop: r.boolean("DELETE_ON_STOP", false),
+    }
+}
+
+/// UPDATE_INTERVAL, or favonia's UPDATE_CRON in its `@every <duration>` form.
+fn update_interval(r: &mut Reader) -> u64 {
+    let interval = r.seconds("UPDATE_INTERVAL", 60, 1, 7 * 86_400);
+    let Some(cron) = r.raw("UPDATE_CRON") else {
+        return interval;
+    };
+    let every = cron
+        .strip_prefix("@every")
+        .map(str::trim)
+        .and_then(parsers::parse_seconds)
+        .filter(|s| (1..=7 * 86_400).contains(s));
+    match every {
+        Some(_) if cron.trim() == "@once" => interval,
+        Some(s) if r.origins.contains_key("UPDATE_INTERVAL") && s != interval => {
+            r.problems.push(
+                "UPDATE_INTERVAL and UPDATE_CRON (favonia's name) are both set, to different values; keep one"
+                    .to_string(),
+            );
+            interval
+        }
+        Some(s) => {
+            r.origins.insert(
+                "UPDATE_INTERVAL".to_string(),
+                Origin::Env("UPDATE_CRON".to_string()),
+            );
+            s
+        }
+        None if cron.trim() == "@once" => {
+            r.problems
+                .push("UPDATE_CRON=@once: run `dyncfdns once` instead".to_string());
+            interval
+        }
+        None => {
+            r.problems.push(format!(
+                "UPDATE_CRON: only the form '@every <duration>' (e.g. @every 5m) has an equivalent (UPDATE_INTERVAL); got {cron:?}"
+            ));
+            interval
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! What the configuration holds, grouped by the concern that uses it. Plain data: read by
 //! `reader`, checked by `parsers`, used everywhere else.
 
+use super::reader::Origin;
 pub use crate::dns::CreatePolicy;
-use crate::log::Level;
+use crate::log::{Format, Level};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -68,6 +70,8 @@ pub enum Provider {
     Cloudflare,
     Ipify,
     Icanhazip,
+    /// The local address the system would use to reach Cloudflare (no packet is sent).
+    Local,
     Url(String),
     Interface(String),
     Static(IpAddr),
@@ -79,6 +83,7 @@ impl fmt::Display for Provider {
             Provider::Cloudflare => f.write_str("cloudflare"),
             Provider::Ipify => f.write_str("ipify"),
             Provider::Icanhazip => f.write_str("icanhazip"),
+            Provider::Local => f.write_str("local"),
             // Its path and query may hold a key: scheme and host only, everywhere it is shown.
             Provider::Url(u) => write!(f, "url:{}", crate::transport::redacted(u)),
             Provider::Interface(i) => write!(f, "interface:{i}"),
@@ -146,13 +151,20 @@ pub struct Reporters {
 pub struct Lifecycle {
     /// Seconds between pass starts.
     pub update_interval: u64,
+    /// Run the first pass at start (otherwise one interval later).
+    pub update_on_start: bool,
     pub dry_run: bool,
     pub delete_on_stop: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// Every managed host, in order: those of `ip4_hosts`, then the rest of `ip6_hosts`.
     pub hosts: Vec<String>,
+    /// The hosts that get A records (IP4_HOST_LIST, else HOST_LIST).
+    pub ip4_hosts: Vec<String>,
+    /// The hosts that get AAAA records (IP6_HOST_LIST, else HOST_LIST).
+    pub ip6_hosts: Vec<String>,
     pub cloudflare: Cloudflare,
     pub create: CreatePolicy,
     pub detection: Detection,
@@ -160,8 +172,13 @@ pub struct Config {
     pub reporters: Reporters,
     pub lifecycle: Lifecycle,
     pub log_level: Level,
+    pub log_format: Format,
+    /// Where syslog lines go with LOG_FORMAT=syslog.
+    pub syslog_socket: String,
     /// Things worth a warning that do not stop the program.
     pub warnings: Vec<String>,
+    /// Each variable that was set and where from (for `dyncfdns check`).
+    pub origins: BTreeMap<String, Origin>,
 }
 
 impl Config {
@@ -169,11 +186,25 @@ impl Config {
         self.detection.providers(family)
     }
 
-    /// The families whose records are managed, in order.
+    /// The hosts whose records of this family are managed.
+    pub fn hosts_for(&self, family: Family) -> &[String] {
+        match family {
+            Family::V4 => &self.ip4_hosts,
+            Family::V6 => &self.ip6_hosts,
+        }
+    }
+
+    /// The families whose records are managed (a provider and a host for them), in order.
     pub fn families(&self) -> impl Iterator<Item = Family> + '_ {
         [Family::V4, Family::V6]
             .into_iter()
-            .filter(|f| !self.providers(*f).is_empty())
+            .filter(|f| !self.providers(*f).is_empty() && !self.hosts_for(*f).is_empty())
+    }
+
+    /// The families of `host` whose records are managed.
+    pub fn families_of<'s>(&'s self, host: &'s str) -> impl Iterator<Item = Family> + 's {
+        self.families()
+            .filter(move |f| self.hosts_for(*f).iter().any(|h| h == host))
     }
 }
 

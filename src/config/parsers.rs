@@ -11,16 +11,30 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// Seconds as a plain number or with an `s`, `m` or `h` suffix.
+/// Seconds as a plain number, or a duration in whole units as Go writes them (favonia's
+/// settings): `90s`, `5m`, `1h30m`, `6h0m0s`.
 pub fn parse_seconds(v: &str) -> Option<u64> {
     let v = v.trim().to_ascii_lowercase();
-    let (digits, unit) = match v.char_indices().last()? {
-        (i, 's') => (&v[..i], 1),
-        (i, 'm') => (&v[..i], 60),
-        (i, 'h') => (&v[..i], 3600),
-        _ => (&v[..], 1),
-    };
-    digits.trim().parse::<u64>().ok()?.checked_mul(unit)
+    if let Ok(n) = v.parse::<u64>() {
+        return Some(n);
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in v.chars() {
+        let unit = match c {
+            '0'..='9' => {
+                digits.push(c);
+                continue;
+            }
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let n: u64 = std::mem::take(&mut digits).parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+    }
+    digits.is_empty().then_some(total).filter(|_| !v.is_empty())
 }
 
 pub fn is_loopback_url(url: &str) -> bool {
@@ -84,7 +98,25 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
     };
     match (kind.as_str(), arg) {
         ("none", None) => Ok(None),
-        ("cloudflare", None) => Ok(Some(Provider::Cloudflare)),
+        // favonia's and timothymiller's names: the DoH variant asks the same Cloudflare.
+        ("cloudflare" | "cloudflare.trace" | "cloudflare.doh", None) => {
+            Ok(Some(Provider::Cloudflare))
+        }
+        ("local", None) => Ok(Some(Provider::Local)),
+        ("local.iface" | "local.iface.stable", Some(i)) => parse_provider(&format!("interface:{i}"), family),
+        ("literal", Some(a)) => parse_provider(&format!("static:{a}"), family),
+        ("url.via4" | "url.via6", _) => Err(format!(
+            "{item:?}: choosing the family of the connection has no equivalent; use url:<URL> with an address-family-specific URL"
+        )),
+        ("file", _) => Err(format!(
+            "{item:?}: reading the address from a file has no equivalent; use static:<address> or url:<URL>"
+        )),
+        ("static.empty", None) => Err(format!(
+            "{item:?}: has no equivalent; to remove records use DELETE_ON_STOP, or delete them in Cloudflare"
+        )),
+        (_, None) if item.parse::<IpAddr>().is_ok() => Err(format!(
+            "{item:?} is not a provider: dyncfdns keeps one address per family, so static: takes one address"
+        )),
         ("ipify", None) => Ok(Some(Provider::Ipify)),
         ("icanhazip", None) => Ok(Some(Provider::Icanhazip)),
         ("url", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
@@ -105,7 +137,7 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
             Err(_) => Err(format!("{item:?}: static: is not an IP address")),
         },
         _ => Err(format!(
-            "unknown provider {item:?}; expected cloudflare, ipify, icanhazip, url:<URL>, interface:<name>, static:<address> or none"
+            "unknown provider {item:?}; expected cloudflare, ipify, icanhazip, local, url:<URL>, interface:<name>, static:<address> or none"
         )),
     }
 }

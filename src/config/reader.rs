@@ -2,10 +2,12 @@
 //! every problem, so one run tells the user all that is wrong.
 
 use super::model::{Auth, ConfigError, Family, Provider, Secret, DEFAULT_API_URL};
+use super::names;
 use super::parsers::{
     check_host, is_loopback_url, normalize_host, parse_bool, parse_provider, parse_seconds,
 };
 use crate::log::Level;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Where settings come from: the process environment in production, a map in tests.
@@ -14,10 +16,21 @@ pub struct Source<'a> {
     pub read_file: &'a dyn Fn(&str) -> std::io::Result<String>,
 }
 
+/// Where a setting came from, for `dyncfdns check`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The environment, under this name (ours, or another updater's).
+    Env(String),
+    /// A file named by this `*_FILE` variable.
+    File { var: String, path: String },
+}
+
 pub(super) struct Reader<'a> {
     src: &'a Source<'a>,
     pub(super) problems: Vec<String>,
     pub(super) warnings: Vec<String>,
+    /// Each of our variables that was set, and where from.
+    pub(super) origins: BTreeMap<String, Origin>,
 }
 
 impl<'a> Reader<'a> {
@@ -26,7 +39,32 @@ impl<'a> Reader<'a> {
             src,
             problems: Vec::new(),
             warnings: Vec::new(),
+            origins: BTreeMap::new(),
         }
+    }
+
+    /// A variable's value under our name or another updater's name for it; both set to
+    /// different values is a problem naming both.
+    pub(super) fn text(&mut self, name: &str) -> Option<String> {
+        let mut found: Option<(String, &str)> = None;
+        let mut candidates: Vec<&str> = vec![name];
+        candidates.extend(names::aliases_of(name));
+        for candidate in candidates {
+            let Some(value) = self.raw(candidate) else {
+                continue;
+            };
+            match &found {
+                None => found = Some((value, candidate)),
+                Some((first, from)) if *first != value => self.problems.push(format!(
+                    "{from} and {candidate} are both set, to different values ({candidate} is another updater's name for {name}); keep one"
+                )),
+                Some(_) => {}
+            }
+        }
+        let (value, from) = found?;
+        self.origins
+            .insert(name.to_string(), Origin::Env(from.to_string()));
+        Some(value)
     }
 
     pub(super) fn finish<T>(self, value: T) -> Result<T, ConfigError> {
@@ -40,7 +78,7 @@ impl<'a> Reader<'a> {
     /// A variable's trimmed value; set-but-empty counts as unset, as compose files often do.
     /// Bytes that are not UTF-8 arrive as U+FFFD: refused, naming the variable (the value is
     /// not shown, it may be a secret).
-    pub(super) fn text(&mut self, name: &str) -> Option<String> {
+    pub(super) fn raw(&mut self, name: &str) -> Option<String> {
         let value = (self.src.var)(name)?;
         if value.contains('\u{FFFD}') {
             self.problems.push(format!(
@@ -72,6 +110,12 @@ impl<'a> Reader<'a> {
                         .push(format!("{file_var}: the file {path} is empty"));
                     None
                 } else {
+                    let var = match self.origins.get(&file_var) {
+                        Some(Origin::Env(from)) => from.clone(),
+                        _ => file_var.clone(),
+                    };
+                    self.origins
+                        .insert(name.to_string(), Origin::File { var, path });
                     Some(Secret::new(value))
                 }
             }
@@ -129,34 +173,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(super) fn hosts(&mut self) -> Vec<String> {
-        let Some(list) = self.text("HOST_LIST") else {
-            self.problems.push(
-                "HOST_LIST is required: a comma-separated list of host names, e.g. home.example.com,server.example.com"
-                    .to_string(),
-            );
-            return Vec::new();
-        };
+    /// A comma-separated list of host names, normalized and without repeats; `None` if unset.
+    pub(super) fn host_list(&mut self, name: &str) -> Option<Vec<String>> {
+        let list = self.text(name)?;
         let mut hosts: Vec<String> = Vec::new();
         for entry in list.split(',') {
-            let name = normalize_host(entry);
-            if name.is_empty() && entry.trim().is_empty() {
+            let host = normalize_host(entry);
+            if host.is_empty() && entry.trim().is_empty() {
                 continue;
             }
-            match check_host(&name) {
-                Ok(()) if !hosts.contains(&name) => hosts.push(name),
+            match check_host(&host) {
+                Ok(()) if !hosts.contains(&host) => hosts.push(host),
                 Ok(()) => {}
                 Err(why) => self.problems.push(format!(
-                    "HOST_LIST: {:?} is not a valid host name: {why}",
+                    "{name}: {:?} is not a valid host name: {why}",
                     entry.trim()
                 )),
             }
         }
-        if hosts.is_empty() && self.problems.is_empty() {
-            self.problems
-                .push("HOST_LIST: no host names found".to_string());
+        if hosts.is_empty() {
+            self.problems.push(format!("{name}: no host names found"));
         }
-        hosts
+        Some(hosts)
     }
 
     pub(super) fn auth(&mut self) -> Option<Auth> {
@@ -273,10 +311,12 @@ impl<'a> Reader<'a> {
                 Level::Info
             }),
         };
-        if debug {
-            Level::Debug
-        } else {
-            level
+        // favonia's QUIET=true: warnings and errors only, unless a level is asked for.
+        let quiet = self.boolean("QUIET", false) && !self.origins.contains_key("LOG_LEVEL");
+        match (debug, quiet) {
+            (true, _) => Level::Debug,
+            (false, true) => Level::Warn,
+            (false, false) => level,
         }
     }
 

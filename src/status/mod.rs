@@ -49,9 +49,9 @@ impl Status {
             .hosts
             .iter()
             .flat_map(|h| {
-                families.iter().map(move |f| RecordStatus {
+                cfg.families_of(h).map(move |f| RecordStatus {
                     name: h.clone(),
-                    family: *f,
+                    family: f,
                     content: None,
                     state: RecordState::Pending,
                     last_change: None,

@@ -5,14 +5,14 @@
 mod cache;
 mod pass;
 mod read;
-mod report;
+pub mod report;
 mod stop;
 mod writes;
 mod zones;
 
 pub use cache::Cache;
 pub use pass::run_pass;
-pub use report::{Detection, Failure, Outcome, PassError, Report, State, Tally};
+pub use report::{missing_news, Detection, Failure, Outcome, PassError, Report, State, Tally};
 pub use stop::delete_managed;
 
 #[cfg(test)]

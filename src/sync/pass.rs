@@ -66,7 +66,7 @@ fn detect_all(cfg: &Config, transport: &mut dyn Transport, report: &mut Report) 
                     Family::V4 => report.ipv4 = Some(ip),
                     Family::V6 => report.ipv6 = Some(ip),
                 }
-                wants.extend(cfg.hosts.iter().map(|h| Want {
+                wants.extend(cfg.hosts_for(family).iter().map(|h| Want {
                     host: h.clone(),
                     family,
                     ip,
@@ -76,7 +76,7 @@ fn detect_all(cfg: &Config, transport: &mut dyn Transport, report: &mut Report) 
                 let error = PassError::NoAddress { family, failure };
                 crate::error!("{error}");
                 report.errors.push(error);
-                for host in &cfg.hosts {
+                for host in cfg.hosts_for(family) {
                     report.outcomes.push(Outcome {
                         host: host.clone(),
                         family,
@@ -233,11 +233,8 @@ impl Pass<'_, '_> {
                     self.push(&want, Some(r.content), State::Unchanged);
                 }
                 Action::Missing => {
-                    crate::warn!(
-                        "{} has no {} record; set ALLOW_CREATE_HOSTS=true to let dyncfdns create it",
-                        want.host,
-                        want.family.record_type()
-                    );
+                    // Warned about once by whoever runs passes (`missing_news`), not every pass.
+                    crate::debug!("{} has no {} record", want.host, want.family.record_type());
                     self.push(&want, None, State::Missing);
                 }
                 Action::Blocked(msg) => {
@@ -246,7 +243,12 @@ impl Pass<'_, '_> {
                 }
                 action if self.cfg.lifecycle.dry_run => {
                     crate::info!("dry run: would {}", writes::describe(&action));
-                    self.push(&want, None, State::WouldChange);
+                    // What the record holds (nothing yet, for a create): unchanged by a dry run.
+                    let holds = match &action {
+                        Action::Update { old, .. } => Some(old.clone()),
+                        _ => None,
+                    };
+                    self.push(&want, holds, State::WouldChange);
                 }
                 action => changes.push((want, action)),
             }

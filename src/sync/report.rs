@@ -5,6 +5,7 @@ use crate::cloudflare::CfError;
 use crate::config::Family;
 use crate::detect::DetectFailure;
 use crate::transport::Method;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -175,9 +176,9 @@ pub struct Tally {
 }
 
 impl Report {
+    /// No failure. A host without a record while creation is off is a warning, not a failure.
     pub fn ok(&self) -> bool {
-        let t = self.tally();
-        self.errors.is_empty() && t.failed == 0 && t.missing == 0
+        self.errors.is_empty() && self.tally().failed == 0
     }
 
     pub fn tally(&self) -> Tally {
@@ -208,8 +209,11 @@ impl Report {
             t.unchanged,
             t.updated,
             t.created,
-            t.failed + t.missing,
+            t.failed,
         );
+        if t.missing > 0 {
+            s.push_str(&format!(", {} missing", t.missing));
+        }
         if t.not_attempted > 0 {
             s.push_str(&format!(", {} not attempted", t.not_attempted));
         }
@@ -219,4 +223,30 @@ impl Report {
         s.push_str(&format!("; {} Cloudflare calls", self.calls));
         s
     }
+}
+
+/// A record a pass wants, by host and family.
+pub type Key = (String, Family);
+
+/// What to say about hosts without a record (creation off): each once when it goes missing
+/// and once when a record appears, never every pass. `seen` carries the missing ones across
+/// passes; hosts not attempted this pass keep their place. Returns (warnings, notes).
+pub fn missing_news(seen: &mut BTreeSet<Key>, report: &Report) -> (Vec<String>, Vec<String>) {
+    let (mut warnings, mut notes) = (Vec::new(), Vec::new());
+    for o in &report.outcomes {
+        let key = (o.host.clone(), o.family);
+        let rtype = o.family.record_type();
+        match o.state {
+            State::Missing if seen.insert(key.clone()) => warnings.push(format!(
+                "{} has no {rtype} record; set ALLOW_CREATE_HOSTS=true to let dyncfdns create it, or create it in Cloudflare (said once; /widget shows it as missing)",
+                o.host
+            )),
+            State::Missing | State::NotAttempted => {}
+            _ if seen.remove(&key) => {
+                notes.push(format!("{} has a {rtype} record now", o.host));
+            }
+            _ => {}
+        }
+    }
+    (warnings, notes)
 }

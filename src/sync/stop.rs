@@ -59,11 +59,18 @@ fn delete_chunk(client: &mut Client, zone_id: &str, doomed: &[&Record]) -> usize
         };
         match result {
             Ok(()) => {
-                crate::info!(
-                    "deleted {} {} {} (DELETE_ON_STOP)",
-                    r.name,
-                    r.rtype,
-                    r.content
+                crate::log::event(
+                    crate::log::Level::Info,
+                    &format!(
+                        "deleted {} {} {} (DELETE_ON_STOP)",
+                        r.name, r.rtype, r.content
+                    ),
+                    &[
+                        ("event", "deleted"),
+                        ("host", &r.name),
+                        ("type", &r.rtype),
+                        ("old", &r.content),
+                    ],
                 );
                 deleted += 1;
             }
@@ -86,7 +93,7 @@ fn managed_in_zone<'r>(
         if cache.known_zone(host).is_none_or(|z| z.id != zone_id) {
             continue;
         }
-        for family in cfg.families() {
+        for family in cfg.families_of(host) {
             out.extend(reconcile::managed(host, family.record_type(), records));
         }
     }

@@ -214,11 +214,22 @@ fn adopt_existing(
 
 /// A record this pass wrote: it now holds the wanted address.
 fn written(want: &Want, action: &Action) -> Outcome {
-    crate::info!("{}", past(action));
     let (state, previous) = match action {
         Action::Update { old, .. } => (State::Updated, Some(old.clone())),
         _ => (State::Created, None),
     };
+    let new = want.ip.to_string();
+    crate::log::event(
+        crate::log::Level::Info,
+        &past(action),
+        &[
+            ("event", state.label()),
+            ("host", &want.host),
+            ("type", want.family.record_type()),
+            ("old", previous.as_deref().unwrap_or("")),
+            ("new", &new),
+        ],
+    );
     let mut outcome = want.outcome(state, Some(want.ip.to_string()));
     outcome.previous = previous;
     outcome

@@ -314,6 +314,13 @@ fn handle(state: &Arc<Mutex<State>>, req: &Req) -> Reply {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (req.method.as_str(), parts.as_slice()) {
         ("GET", ["zones"]) => list_zones(&st, req),
+        ("GET", ["user", "tokens", "verify"]) => Reply::json(
+            200,
+            envelope(
+                r#"{"id":"ed17574386854bf78a67040be0a770b0","status":"active"}"#,
+                None,
+            ),
+        ),
         (_, ["zones", zone, rest @ ..]) => {
             let Some(zone_name) = st
                 .zones

@@ -1,0 +1,33 @@
+//! Build facts for `dyncfdns --version`: the git commit (DYNCFDNS_COMMIT from the environment,
+//! else `git rev-parse`, else unknown) and the target triple.
+
+use std::process::Command;
+
+fn main() {
+    let target = std::env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=DYNCFDNS_TARGET={target}");
+    println!("cargo:rerun-if-env-changed=DYNCFDNS_COMMIT");
+    let commit = std::env::var("DYNCFDNS_COMMIT").ok().or_else(git_commit);
+    println!(
+        "cargo:rustc-env=DYNCFDNS_COMMIT={}",
+        commit.unwrap_or_default()
+    );
+    // A new commit moves HEAD or the branch it names.
+    for path in [".git/HEAD", ".git/packed-refs"] {
+        println!("cargo:rerun-if-changed={path}");
+    }
+    if let Ok(head) = std::fs::read_to_string(".git/HEAD") {
+        if let Some(branch) = head.trim().strip_prefix("ref: ") {
+            println!("cargo:rerun-if-changed=.git/{branch}");
+        }
+    }
+}
+
+fn git_commit() -> Option<String> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !commit.is_empty()).then_some(commit)
+}

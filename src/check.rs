@@ -1,0 +1,111 @@
+//! `dyncfdns check`: the configuration in force, then read-only questions to Cloudflare —
+//! does the credential work, which zone holds each host, what a pass would do now — each
+//! problem on a line with its fix. Writes nothing: the pass it runs is a dry run.
+
+use crate::cloudflare::Client;
+use crate::config::{self, Config};
+use crate::sync::{self, Cache, Outcome, Report, State};
+use crate::transport::Transport;
+use std::fmt::Write as _;
+
+/// What `check` found: the text to print and whether everything is ready.
+pub struct Findings {
+    pub text: String,
+    pub problems: usize,
+}
+
+pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
+    let mut text = String::from("configuration (value, where it came from):\n");
+    for (name, value, origin) in config::effective(cfg) {
+        let _ = writeln!(text, "  {name:<22} {value:<40} {origin}");
+    }
+    for w in &cfg.warnings {
+        let _ = writeln!(text, "  warning: {w}");
+    }
+    let mut problems = Vec::new();
+    text.push_str("\nCloudflare:\n");
+    match Client::new(&cfg.cloudflare, transport).verify() {
+        Ok(status) if status == "active" => text.push_str("  credential: works\n"),
+        Ok(status) => problems.push(format!(
+            "the API token is {status}: create a new one with Zone:Read and DNS:Edit and set CLOUDFLARE_API_TOKEN"
+        )),
+        Err(e) => problems.push(format!("the credential does not work: {e}")),
+    }
+    let mut dry = cfg.clone();
+    dry.lifecycle.dry_run = true;
+    let mut cache = Cache::default();
+    let report = sync::run_pass(&dry, &mut cache, transport, now);
+    describe_pass(&report, &cache, &mut text, &mut problems);
+    if problems.is_empty() {
+        text.push_str("\nready: a pass would succeed\n");
+    } else {
+        let _ = writeln!(text, "\n{} problem(s):", problems.len());
+        for p in &problems {
+            let _ = writeln!(text, "  - {p}");
+        }
+    }
+    Findings {
+        text,
+        problems: problems.len(),
+    }
+}
+
+fn describe_pass(report: &Report, cache: &Cache, text: &mut String, problems: &mut Vec<String>) {
+    for d in &report.detections {
+        let ip = match d.family {
+            crate::config::Family::V4 => report.ipv4,
+            crate::config::Family::V6 => report.ipv6,
+        };
+        if let (Some(ip), Some(p)) = (ip, &d.provider) {
+            let _ = writeln!(text, "  {}: {ip} (from {p})", d.family.name());
+        }
+    }
+    for e in &report.errors {
+        problems.push(e.to_string());
+    }
+    for o in &report.outcomes {
+        let zone = cache
+            .known_zone(&o.host)
+            .map_or("no zone".to_string(), |z| format!("zone {}", z.name));
+        let ip = match o.family {
+            crate::config::Family::V4 => report.ipv4,
+            crate::config::Family::V6 => report.ipv6,
+        };
+        let _ = writeln!(
+            text,
+            "  {} {} ({zone}): {}",
+            o.host,
+            o.family.record_type(),
+            what(o, ip)
+        );
+        if let Some(p) = problem(o) {
+            problems.push(p);
+        }
+    }
+}
+
+/// What a pass would do for one record.
+fn what(o: &Outcome, ip: Option<std::net::IpAddr>) -> String {
+    let ip = ip.map_or("-".to_string(), |ip| ip.to_string());
+    match (&o.state, &o.content) {
+        (State::Unchanged, Some(c)) => format!("holds {c}; nothing to do"),
+        (State::WouldChange, Some(old)) => format!("would update {old} -> {ip}"),
+        (State::WouldChange, None) => format!("would create it with {ip}"),
+        (State::Missing, _) => "no record".to_string(),
+        (State::Failed(_), _) => "cannot be managed (see problems)".to_string(),
+        (State::NotAttempted, _) => "not checked (an earlier step failed)".to_string(),
+        (state, _) => state.label().to_string(),
+    }
+}
+
+fn problem(o: &Outcome) -> Option<String> {
+    let rtype = o.family.record_type();
+    match &o.state {
+        State::Missing => Some(format!(
+            "{} has no {rtype} record: set ALLOW_CREATE_HOSTS=true to let dyncfdns create it, or create it in Cloudflare",
+            o.host
+        )),
+        State::Failed(f) => Some(format!("{} {rtype}: {f}", o.host)),
+        _ => None,
+    }
+}

@@ -1,0 +1,235 @@
+//! Every variable name the configuration knows: ours, the names other updaters use for the
+//! same thing (read as ours), the ones that have no equivalent here (refused with a fix), and
+//! near misses of any of them (warned about). Pure tables and functions.
+
+/// Our variables, in the order `dyncfdns check` shows them.
+pub const OURS: &[&str] = &[
+    "HOST_LIST",
+    "IP4_HOST_LIST",
+    "IP6_HOST_LIST",
+    "CLOUDFLARE_API_TOKEN",
+    "CLOUDFLARE_API_KEY",
+    "CLOUDFLARE_API_EMAIL",
+    "CLOUDFLARE_API_URL",
+    "UPDATE_INTERVAL",
+    "UPDATE_ON_START",
+    "UPDATE_TIMEOUT",
+    "RECORD_CACHE_TTL",
+    "ALLOW_CREATE_HOSTS",
+    "TTL",
+    "PROXIED",
+    "RECORD_COMMENT",
+    "IP4_PROVIDER",
+    "IP6_PROVIDER",
+    "DETECTION_TIMEOUT",
+    "DRY_RUN",
+    "DELETE_ON_STOP",
+    "API_PORT",
+    "API_BIND",
+    "API_TOKEN",
+    "CONFIG_FILE",
+    "METRICS_PUBLIC",
+    "NOTIFY_URL",
+    "HEALTHCHECKS",
+    "UPTIMEKUMA",
+    "LOG_LEVEL",
+    "DEBUG",
+    "LOG_FORMAT",
+    "LOG_SYSLOG_SOCKET",
+];
+
+/// Those that may come from a file through `NAME_FILE`.
+pub const FILE_BACKED: &[&str] = &[
+    "CLOUDFLARE_API_TOKEN",
+    "CLOUDFLARE_API_KEY",
+    "CLOUDFLARE_API_EMAIL",
+    "API_TOKEN",
+    "NOTIFY_URL",
+    "HEALTHCHECKS",
+    "UPTIMEKUMA",
+];
+
+/// Another updater's name for one of ours, with the same meaning and syntax: (theirs, ours).
+/// favonia/cloudflare-ddns and timothymiller/cloudflare-ddns share these.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("DOMAINS", "HOST_LIST"),
+    ("CF_API_TOKEN", "CLOUDFLARE_API_TOKEN"),
+    ("CF_API_TOKEN_FILE", "CLOUDFLARE_API_TOKEN_FILE"),
+    ("CACHE_EXPIRATION", "RECORD_CACHE_TTL"),
+];
+
+/// Names read with a meaning of their own (see the reader): favonia's additive per-family
+/// lists, its schedule, and its quiet switch. `EMOJI` is accepted and changes nothing (the log
+/// has no emoji); `TZ` belongs to the system (the log is UTC).
+pub const TRANSLATED: &[&str] = &[
+    "IP4_DOMAINS",
+    "IP6_DOMAINS",
+    "UPDATE_CRON",
+    "QUIET",
+    "EMOJI",
+];
+
+/// Other updaters' settings that have no equivalent here: refused, with what to do instead.
+pub const NO_EQUIVALENT: &[(&str, &str)] = &[
+    (
+        "SHOUTRRR",
+        "use NOTIFY_URL (one JSON POST per event) or HEALTHCHECKS/UPTIMEKUMA",
+    ),
+    ("WAF_LISTS", "WAF lists are not managed; remove it"),
+    (
+        "WAF_LIST_DESCRIPTION",
+        "WAF lists are not managed; remove it",
+    ),
+    (
+        "WAF_LIST_ITEM_COMMENT",
+        "WAF lists are not managed; remove it",
+    ),
+    (
+        "MANAGED_WAF_LIST_ITEMS_COMMENT_REGEX",
+        "WAF lists are not managed; remove it",
+    ),
+    (
+        "MANAGED_RECORDS_COMMENT_REGEX",
+        "dyncfdns manages, per host and type, the one record it keeps; remove it",
+    ),
+    (
+        "IP4_DETECTION_FILTER",
+        "detected addresses are checked to be public; remove it",
+    ),
+    (
+        "IP6_DETECTION_FILTER",
+        "detected addresses are checked to be public; remove it",
+    ),
+    (
+        "IP4_DEFAULT_PREFIX_LEN",
+        "it only matters for WAF lists and hostid6; remove it",
+    ),
+    (
+        "IP6_DEFAULT_PREFIX_LEN",
+        "it only matters for WAF lists and hostid6; remove it",
+    ),
+    (
+        "DELETE_ON_FAILURE",
+        "records are never deleted when detection fails; remove it",
+    ),
+];
+
+/// What a name is to us, if anything.
+pub fn known(name: &str) -> bool {
+    let base = name
+        .strip_suffix("_FILE")
+        .filter(|b| FILE_BACKED.contains(b));
+    OURS.contains(&name)
+        || base.is_some()
+        || ALIASES.iter().any(|(theirs, _)| *theirs == name)
+        || TRANSLATED.contains(&name)
+        || NO_EQUIVALENT.iter().any(|(n, _)| *n == name)
+}
+
+/// The compatibility names read as `ours`.
+pub fn aliases_of(ours: &str) -> Vec<&'static str> {
+    ALIASES
+        .iter()
+        .filter(|(_, o)| *o == ours)
+        .map(|(theirs, _)| *theirs)
+        .collect()
+}
+
+/// For a variable that is not ours but looks like a typo of one of our names (or of a
+/// compatibility name), that name.
+pub fn near_miss(name: &str) -> Option<&'static str> {
+    if known(name)
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return None;
+    }
+    let candidates = OURS
+        .iter()
+        .copied()
+        .chain(FILE_BACKED.iter().map(|n| file_name(n)))
+        .chain(ALIASES.iter().map(|(t, _)| *t))
+        .chain(TRANSLATED.iter().copied());
+    let allowed = if name.len() >= 8 { 2 } else { 1 };
+    candidates
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn file_name(base: &str) -> &'static str {
+    match base {
+        "CLOUDFLARE_API_TOKEN" => "CLOUDFLARE_API_TOKEN_FILE",
+        "CLOUDFLARE_API_KEY" => "CLOUDFLARE_API_KEY_FILE",
+        "CLOUDFLARE_API_EMAIL" => "CLOUDFLARE_API_EMAIL_FILE",
+        "API_TOKEN" => "API_TOKEN_FILE",
+        "NOTIFY_URL" => "NOTIFY_URL_FILE",
+        "HEALTHCHECKS" => "HEALTHCHECKS_FILE",
+        _ => "UPTIMEKUMA_FILE",
+    }
+}
+
+/// Edit distance with adjacent transpositions (optimal string alignment), on bytes.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_are_caught_and_strangers_left_alone() {
+        assert_eq!(near_miss("UPDATE_INTERVALL"), Some("UPDATE_INTERVAL"));
+        assert_eq!(near_miss("HOSTS_LIST"), Some("HOST_LIST"));
+        assert_eq!(
+            near_miss("CLOUDFLARE_API_TOKNE"),
+            Some("CLOUDFLARE_API_TOKEN")
+        );
+        assert_eq!(near_miss("DOMIANS"), Some("DOMAINS"));
+        assert_eq!(near_miss("API_TOKEN_FILE"), None, "ours");
+        assert_eq!(near_miss("UPDATE_INTERVAL"), None);
+        for stranger in [
+            "PATH", "HOME", "HOSTNAME", "TERM", "TZ", "PWD", "USER", "SHLVL", "LANG",
+        ] {
+            assert_eq!(near_miss(stranger), None, "{stranger}");
+        }
+        assert_eq!(near_miss("update_interval"), None, "not our style");
+    }
+
+    #[test]
+    fn every_name_is_known_once() {
+        assert!(known("CF_API_TOKEN_FILE") && known("SHOUTRRR") && known("UPTIMEKUMA_FILE"));
+        assert!(!known("DEBUG_FILE"));
+        let mut all: Vec<&str> = OURS.to_vec();
+        all.extend(ALIASES.iter().map(|(t, _)| *t));
+        all.extend(TRANSLATED);
+        all.extend(NO_EQUIVALENT.iter().map(|(n, _)| *n));
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
