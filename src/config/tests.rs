@@ -294,3 +294,150 @@ fn a_ttl_under_60_is_allowed_with_a_warning() {
         .warnings
         .is_empty());
 }
+
+#[test]
+fn durations_as_go_writes_them() {
+    use super::parsers::parse_seconds;
+    assert_eq!(parse_seconds("90"), Some(90));
+    assert_eq!(parse_seconds("90s"), Some(90));
+    assert_eq!(parse_seconds("5m"), Some(300));
+    assert_eq!(parse_seconds("1h30m"), Some(5400));
+    assert_eq!(parse_seconds("6h0m0s"), Some(21_600));
+    for bad in [
+        "",
+        "m",
+        "500ms",
+        "1.5h",
+        "5 m",
+        "-5",
+        "99999999999999999999h",
+    ] {
+        assert_eq!(parse_seconds(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn per_family_host_lists() {
+    let c = parse_map(&[
+        ("HOST_LIST", "a.example.com,b.example.com"),
+        ("IP6_HOST_LIST", "b.example.com,c.example.com"),
+        ("IP6_PROVIDER", "cloudflare"),
+        ("CLOUDFLARE_API_TOKEN", "t"),
+    ])
+    .unwrap();
+    assert_eq!(c.ip4_hosts, ["a.example.com", "b.example.com"]);
+    assert_eq!(c.ip6_hosts, ["b.example.com", "c.example.com"]);
+    assert_eq!(c.hosts, ["a.example.com", "b.example.com", "c.example.com"]);
+    let fams: Vec<Family> = c.families_of("a.example.com").collect();
+    assert_eq!(fams, [Family::V4]);
+    let fams: Vec<Family> = c.families_of("c.example.com").collect();
+    assert_eq!(fams, [Family::V6]);
+    // AAAA hosts named with IPv6 off would silently get nothing.
+    let p = problems(&[
+        ("IP6_HOST_LIST", "b.example.com"),
+        ("CLOUDFLARE_API_TOKEN", "t"),
+    ]);
+    assert!(
+        p.iter().any(|p| p.contains("IP6_PROVIDER is none")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn favonia_names_carry_over() {
+    let c = parse_map(&[
+        ("DOMAINS", "a.example.com"),
+        ("IP6_DOMAINS", "v6.example.com"),
+        ("CF_API_TOKEN", "t"),
+        ("IP4_PROVIDER", "cloudflare.trace"),
+        ("IP6_PROVIDER", "local.iface:eth0"),
+        ("UPDATE_CRON", "@every 5m"),
+        ("UPDATE_ON_START", "false"),
+        ("CACHE_EXPIRATION", "6h0m0s"),
+        ("DETECTION_TIMEOUT", "5s"),
+        ("UPDATE_TIMEOUT", "30s"),
+        ("QUIET", "true"),
+        ("EMOJI", "false"),
+    ])
+    .unwrap();
+    assert_eq!(c.ip4_hosts, ["a.example.com"]);
+    assert_eq!(c.ip6_hosts, ["a.example.com", "v6.example.com"], "additive");
+    assert_eq!(c.cloudflare.auth, Auth::Token(Secret::new("t".into())));
+    assert_eq!(c.detection.ip4, [Provider::Cloudflare]);
+    assert_eq!(c.detection.ip6, [Provider::Interface("eth0".into())]);
+    assert_eq!(c.lifecycle.update_interval, 300);
+    assert!(!c.lifecycle.update_on_start);
+    assert_eq!(c.cloudflare.cache_ttl, 21_600);
+    assert_eq!((c.detection.timeout, c.cloudflare.timeout), (5, 30));
+    assert_eq!(c.log_level, crate::log::Level::Warn);
+    assert_eq!(
+        c.origins.get("HOST_LIST"),
+        Some(&Origin::Env("DOMAINS".into()))
+    );
+    assert_eq!(
+        c.origins.get("UPDATE_INTERVAL"),
+        Some(&Origin::Env("UPDATE_CRON".into()))
+    );
+}
+
+#[test]
+fn two_names_for_one_setting_must_agree() {
+    let p = problems(&with(&[("DOMAINS", "b.example.com")]));
+    assert!(
+        p.iter()
+            .any(|p| p.contains("HOST_LIST and DOMAINS are both set")),
+        "{p:?}"
+    );
+    assert!(
+        parse_map(&with(&[("DOMAINS", "a.example.com")])).is_ok(),
+        "same value"
+    );
+    let p = problems(&with(&[
+        ("UPDATE_INTERVAL", "60"),
+        ("UPDATE_CRON", "@every 5m"),
+    ]));
+    assert!(p.iter().any(|p| p.contains("UPDATE_CRON")), "{p:?}");
+    let p = problems(&with(&[
+        ("IP4_HOST_LIST", "a.example.com"),
+        ("IP4_DOMAINS", "b.example.com"),
+    ]));
+    assert!(p.iter().any(|p| p.contains("IP4_DOMAINS")), "{p:?}");
+}
+
+#[test]
+fn settings_without_an_equivalent_are_refused_by_name() {
+    for (name, value) in [
+        ("SHOUTRRR", "discord://x@y"),
+        ("WAF_LISTS", "acct/list"),
+        ("DELETE_ON_FAILURE", "true"),
+        ("UPDATE_CRON", "*/5 * * * *"),
+        ("UPDATE_CRON", "@once"),
+        ("IP4_PROVIDER", "file:/ip"),
+        ("IP4_PROVIDER", "url.via6:https://x"),
+        ("IP4_PROVIDER", "static:1.2.3.4,5.6.7.8"),
+    ] {
+        let p = problems(&with(&[(name, value)]));
+        assert!(p.iter().any(|p| p.contains(name)), "{name}={value}: {p:?}");
+    }
+    let c = parse_map(&with(&[(
+        "IP4_PROVIDER",
+        "literal:93.184.216.34,local,cloudflare.doh",
+    )]))
+    .unwrap();
+    assert_eq!(
+        c.detection.ip4,
+        [
+            Provider::Static("93.184.216.34".parse().unwrap()),
+            Provider::Local,
+            Provider::Cloudflare
+        ]
+    );
+}
+
+#[test]
+fn log_formats() {
+    let c = parse_map(&with(&[("LOG_FORMAT", "json")])).unwrap();
+    assert_eq!(c.log_format, crate::log::Format::Json);
+    let p = problems(&with(&[("LOG_FORMAT", "xml")]));
+    assert!(p.iter().any(|p| p.contains("LOG_FORMAT")), "{p:?}");
+}
