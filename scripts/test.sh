@@ -38,6 +38,7 @@ stage_scripts() {
         scripts/openwrt/stand-ins/lib/functions.sh scripts/openwrt/stand-ins/bin/* .ci/run
     echo "shellcheck: clean"
     scripts/openwrt/test.sh
+    scripts/test-demo.sh
 }
 
 stage_files() {

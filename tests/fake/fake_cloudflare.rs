@@ -7,6 +7,7 @@
 //!   fake-cloudflare hold PORT N SECS   open N idle connections to 127.0.0.1:PORT for SECS (load tests)
 //!   fake-cloudflare set-ip PORT ADDR   change what GET /ip answers
 //!   fake-cloudflare hang PORT          from now on accept API calls and never answer them
+//!   fake-cloudflare free-port [PORT]   print a free port on 127.0.0.1; with PORT, exit 1 if it is taken
 //!   fake-cloudflare get PORT PATH [TOKEN]   GET any local URL (e.g. the status API) and print the body
 //!
 //! A record goes into the longest zone given that its name ends with. `GET /ip` answers the
@@ -22,7 +23,7 @@ mod server;
 use cloudflare::{FakeCloudflare, Rec};
 use server::Reply;
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -66,16 +67,35 @@ fn main() {
         Some("hang") => {
             ask(port(1), "POST", "/_fake/hang", "");
         }
+        Some("free-port") => match args.get(1) {
+            None => match TcpListener::bind(("127.0.0.1", 0)).and_then(|l| l.local_addr()) {
+                Ok(a) => println!("{}", a.port()),
+                Err(e) => {
+                    eprintln!("fake-cloudflare: no free port: {e}");
+                    std::process::exit(1)
+                }
+            },
+            Some(_) => {
+                if TcpListener::bind(("127.0.0.1", port(1))).is_err() {
+                    std::process::exit(1)
+                }
+            }
+        },
         _ => usage(),
     }
 }
 
 fn usage() -> ! {
-    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare hang PORT\n       fake-cloudflare get PORT PATH [TOKEN]");
+    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare hang PORT\n       fake-cloudflare free-port [PORT]\n       fake-cloudflare get PORT PATH [TOKEN]");
     std::process::exit(2)
 }
 
 fn serve(port: u16, opts: &[String]) {
+    // A clear line, not a panic, when the port is taken.
+    if let Err(e) = TcpListener::bind(("127.0.0.1", port)) {
+        eprintln!("fake-cloudflare: cannot listen on 127.0.0.1:{port}: {e}");
+        std::process::exit(1)
+    }
     let mut zones = Vec::new();
     let mut records = Vec::new();
     let mut ip = "8.8.4.4".to_string();
