@@ -64,9 +64,15 @@ fn describe_pass(report: &Report, cache: &Cache, text: &mut String, problems: &m
         problems.push(e.to_string());
     }
     for o in &report.outcomes {
-        let zone = cache
-            .known_zone(&o.host)
-            .map_or("no zone".to_string(), |z| format!("zone {}", z.name));
+        let rtype = o.family.record_type();
+        let known = cache.known_zone(&o.host);
+        let record = known
+            .and_then(|z| cache.records(&z.id))
+            .and_then(|records| crate::reconcile::managed(&o.host, rtype, records))
+            .map_or(String::new(), |r| format!(", record {}", r.id));
+        let zone = known.map_or("no zone".to_string(), |z| {
+            format!("zone {}{record}", z.name)
+        });
         let ip = match o.family {
             crate::config::Family::V4 => report.ipv4,
             crate::config::Family::V6 => report.ipv6,

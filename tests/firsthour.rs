@@ -93,7 +93,8 @@ fn check_says_what_a_pass_would_do() {
         "default",
         "CLOUDFLARE_API_TOKEN   set (",
         "credential: works",
-        &format!("a.example.com A (zone example.com): would update {OLD} -> {NEW}"),
+        "a.example.com A (zone example.com, record rec",
+        &format!("): would update {OLD} -> {NEW}"),
         "ready",
     ] {
         assert!(r.stdout.contains(line), "{line:?} in:\n{}", r.stdout);
