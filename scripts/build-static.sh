@@ -69,6 +69,20 @@ for arch in "${arches[@]}"; do
     cp "target/$t/release/dyncfdns" "target/static/dyncfdns-$arch"
 done
 
+# The binary for this machine, for an image built without a target platform (the classic
+# docker builder): Dockerfile.scratch falls back to it, and to nothing else.
+case "$(uname -m)" in
+    x86_64) host=amd64 ;;
+    aarch64) host=arm64 ;;
+    armv7l) host=armv7 ;;
+    mips) host=mips ;;
+    mipsel) host=mipsel ;;
+    *) host= ;;
+esac
+if [ -n "$host" ] && [ -f "target/static/dyncfdns-$host" ]; then
+    cp "target/static/dyncfdns-$host" target/static/dyncfdns-host
+fi
+
 echo
 printf '%-30s %12s %12s\n' binary bytes "gzip -9"
 for arch in "${arches[@]}"; do

@@ -41,11 +41,30 @@ trap cleanup EXIT
 cargo build --quiet --example fake-cloudflare
 
 echo "== buildah bud"
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 buildah --storage-driver vfs bud --quiet --format docker -f Dockerfile.scratch \
+    --build-arg VERSION=9.9.9-test --build-arg REVISION="$revision" \
     --ignorefile Dockerfile.scratch.dockerignore -t "$image" . >/dev/null
 size=$("${P[@]}" image inspect "$image" --format '{{.Size}}')
 user=$("${P[@]}" image inspect "$image" --format '{{.Config.User}}')
 echo "image $image: $size bytes, user $user"
+label() { "${P[@]}" image inspect "$image" --format "{{index .Labels \"org.opencontainers.image.$1\"}}"; }
+if ! { [ "$(label version)" = 9.9.9-test ] && [ "$(label revision)" = "$revision" ] &&
+    [ "$(label licenses)" = MIT ] && [ "$(label source)" = https://github.com/dyncfdns/dyncfdns ] &&
+    [ -n "$(label description)" ]; }; then
+    echo "FAIL: OCI labels: $("${P[@]}" image inspect "$image" --format '{{.Labels}}')"; exit 1
+fi
+echo "OCI labels: version $(label version), revision $(label revision), licenses $(label licenses)"
+
+echo "== no platform and no binary for this machine: the build stops naming the file"
+mv target/static/dyncfdns-host "$work/host" 2>/dev/null || true
+if buildah --storage-driver vfs bud --quiet --build-arg TARGETARCH= --format docker -f Dockerfile.scratch \
+    --ignorefile Dockerfile.scratch.dockerignore -t "$image-noarch" . >"$work/noarch.log" 2>&1; then
+    echo "FAIL: an image was built without an architecture"; exit 1
+fi
+[ -f "$work/host" ] && mv "$work/host" target/static/dyncfdns-host
+grep -q "dyncfdns-host" "$work/noarch.log" || { echo "FAIL: the error does not name the file:"; cat "$work/noarch.log"; exit 1; }
+echo "refused: $(grep -o '[^ ]*dyncfdns-host[^ ]*' "$work/noarch.log" | head -1)"
 
 # shellcheck source=scripts/fake.sh
 . scripts/fake.sh
@@ -107,4 +126,4 @@ for pair in linux/arm64:arm64 linux/arm/v7:armv7; do
         { echo "FAIL: the $platform image does not hold dyncfdns-$arch"; exit 1; }
     echo "$platform image holds dyncfdns-$arch"
 done
-echo "image test: 2 passed, 0 failed"
+echo "image test: 4 passed, 0 failed"

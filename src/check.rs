@@ -14,7 +14,8 @@ pub struct Findings {
     pub problems: usize,
 }
 
-pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
+/// The configuration in force: every variable, its value and where it came from.
+pub fn configuration(cfg: &Config) -> String {
     let mut text = String::from("configuration (value, where it came from):\n");
     for (name, value, origin) in config::effective(cfg) {
         let _ = writeln!(text, "  {name:<22} {value:<40} {origin}");
@@ -22,6 +23,11 @@ pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
     for w in &cfg.warnings {
         let _ = writeln!(text, "  warning: {w}");
     }
+    text
+}
+
+pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
+    let mut text = configuration(cfg);
     let mut problems = Vec::new();
     text.push_str("\nCloudflare:\n");
     match Client::new(&cfg.cloudflare, transport).verify() {

@@ -73,9 +73,34 @@ impl Transport for AtOnce {
     }
 }
 
-pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
-    let signal_fd =
-        signals::install().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+/// Why the service could not go on.
+#[derive(Debug)]
+pub enum RunError {
+    /// The status API's address cannot be listened on: the configuration's to fix.
+    Listen(String),
+    Signals(std::io::Error),
+    Poll(std::io::Error),
+}
+
+impl RunError {
+    /// Whether the configuration must change (exit 2: restarting cannot help).
+    pub fn is_configuration(&self) -> bool {
+        matches!(self, RunError::Listen(_))
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            RunError::Listen(why) => f.write_str(why),
+            RunError::Signals(e) => write!(f, "cannot install signal handlers: {e}"),
+            RunError::Poll(e) => write!(f, "poll failed: {e}"),
+        }
+    }
+}
+
+pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
+    let signal_fd = signals::install().map_err(RunError::Signals)?;
     if cfg.lifecycle.delete_on_stop {
         if let Err(e) = signals::delete_on_stop_by_exec() {
             crate::warn!(
@@ -91,8 +116,9 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), String> {
     let listener = match cfg.status_api.port {
         Some(port) => {
             let addr = SocketAddr::new(cfg.status_api.bind, port);
-            let l = Listener::bind(addr)
-                .map_err(|e| format!("cannot listen on {addr} (API_PORT/API_BIND): {e}"))?;
+            let l = Listener::bind(addr).map_err(|e| {
+                RunError::Listen(format!("cannot listen on {addr} (API_PORT/API_BIND): {e}"))
+            })?;
             crate::info!("status API on http://{addr} (/, /health, /widget, /metrics)");
             Some(l)
         }
@@ -261,7 +287,7 @@ impl Service<'_> {
     }
 
     /// Sleeps in poll(2) until the next pass, a status API event or a signal.
-    fn wait(&mut self, signal_fd: i32, fds: &mut Vec<PollFd>) -> Result<(), String> {
+    fn wait(&mut self, signal_fd: i32, fds: &mut Vec<PollFd>) -> Result<(), RunError> {
         let now = Instant::now();
         let deadline = self
             .listener
@@ -277,7 +303,7 @@ impl Service<'_> {
         match sys::poll(fds, timeout) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
-            Err(e) => return Err(format!("poll failed: {e}")),
+            Err(e) => return Err(RunError::Poll(e)),
         }
         if fds[0].revents != 0 {
             signals::drain(signal_fd);

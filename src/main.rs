@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     match command {
         Command::Service { dry_run } => run_service(dry_run),
         Command::Once { dry_run } => run_once(dry_run),
-        Command::Check => run_check(),
+        Command::Check { offline } => run_check(offline),
         Command::Healthcheck => run_healthcheck(),
         Command::DeleteOnStop => run_delete_on_stop(),
         Command::Help(topic) => {
@@ -122,7 +122,7 @@ fn run_service(dry_run: bool) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
-            ExitCode::from(1)
+            ExitCode::from(if e.is_configuration() { 2 } else { 1 })
         }
     }
 }
@@ -196,11 +196,15 @@ fn run_healthcheck() -> ExitCode {
     }
 }
 
-fn run_check() -> ExitCode {
+fn run_check(offline: bool) -> ExitCode {
     let cfg = match load_config(false) {
         Ok(c) => c,
         Err(code) => return code,
     };
+    if offline {
+        print!("{}", check::configuration(&cfg));
+        return ExitCode::SUCCESS;
+    }
     let found = check::run(&cfg, &mut event_loop::AtOnce, clock::now_unix());
     print!("{}", found.text);
     if found.problems == 0 {

@@ -392,3 +392,48 @@ fn syslog_lines_arrive_with_their_priorities() {
     assert!(r.stderr.contains("no syslog socket at"), "{}", r.stderr);
     assert!(r.stderr.contains("pass ok"), "{}", r.stderr);
 }
+
+/// A status API port it cannot listen on is the configuration's to fix: exit 2, so systemd's
+/// RestartPreventExitStatus=2 (and procd's validation) do not restart it in a loop.
+#[test]
+fn a_port_it_cannot_listen_on_exits_2() {
+    let cf = FakeCloudflare::start_direct();
+    zone(&cf, &["a.example.com"]);
+    let ip = IpEcho::start(OLD);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut e = env(&cf, &ip, "a.example.com");
+    set(
+        &mut e,
+        "API_PORT",
+        &taken.local_addr().unwrap().port().to_string(),
+    );
+    set(&mut e, "API_BIND", "127.0.0.1");
+    set(&mut e, "API_TOKEN", "t");
+    let r = run(&[], &e);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot listen on 127.0.0.1:"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_offline_asks_nothing() {
+    let cf = FakeCloudflare::start_direct();
+    zone(&cf, &["a.example.com"]);
+    let ip = IpEcho::start(OLD);
+    let mut e = env(&cf, &ip, "a.example.com");
+    let r = run(&["check", "--offline"], &e);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("HOST_LIST              a.example.com"),
+        "{}",
+        r.stdout
+    );
+    assert!(cf.calls().is_empty() && ip.hits() == 0, "no request");
+    set(&mut e, "TTL", "soon");
+    let r = run(&["check", "--offline"], &e);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("TTL"), "{}", r.stderr);
+}

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Exercises dyncfdns.init without OpenWrt: stand-ins for UCI's config_* functions (reading the
-# shipped dyncfdns.config) and procd's procd_* functions record the instance it would start.
-# Then the real binary runs once with exactly that environment against the fake Cloudflare.
+# Runs dyncfdns.init and dyncfdns.hotplug as OpenWrt would, under BusyBox sh, with stand-ins for
+# /etc/rc.common, /lib/functions.sh, /lib/functions/procd.sh, jshn.sh, ubus, logger and chown
+# (scripts/openwrt/stand-ins: each says what it models and where it simplifies). What procd
+# would be told (`ubus call service set <json>`) is read back and checked; then the real
+# binary runs with exactly the instance's environment against the fake Cloudflare.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
+command -v busybox >/dev/null || { echo "openwrt test: needs busybox (apt-get install busybox)" >&2; exit 1; }
 
 pass=0
 fail=0
@@ -13,139 +16,191 @@ check() { # description, then a command that must succeed
     if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
 }
 
-# --- UCI stand-ins: sections, options and lists from a config file -------------------------
-declare -A OPT
-declare -a SECTIONS TYPES
-config_load() {
-    local file=${UCI_FILE:?} kind key value section="" n=0
-    OPT=(); SECTIONS=(); TYPES=()
-    while read -r kind key value; do
-        value=${value#[\'\"]}; value=${value%[\'\"]}
-        case "$kind" in
-            config)
-                n=$((n + 1)); section=${value:-cfg$n}
-                section=${section#[\'\"]}; section=${section%[\'\"]}
-                SECTIONS+=("$section"); TYPES+=("$key") ;;
-            option) OPT["$section.$key"]=$value ;;
-            list) OPT["$section.$key"]="${OPT["$section.$key"]:-}${OPT["$section.$key"]:+$'\n'}$value" ;;
-        esac
-    done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$file")
-}
-config_foreach() {
-    local fn=$1 type=$2 i
-    for i in "${!SECTIONS[@]}"; do
-        [ "${TYPES[$i]}" = "$type" ] && "$fn" "${SECTIONS[$i]}"
-    done
-    return 0
-}
-config_get() { printf -v "$1" '%s' "${OPT["$2.$3"]:-${4:-}}"; }
-config_get_bool() {
-    local v=${OPT["$2.$3"]:-${4:-0}}
-    case "$v" in 1|on|true|yes|enabled) v=1 ;; *) v=0 ;; esac
-    printf -v "$1" '%s' "$v"
-}
-config_list_foreach() {
-    local item
-    while IFS= read -r item; do [ -n "$item" ] && "$3" "$item"; done <<<"${OPT["$1.$2"]:-}"
-}
-# --- procd stand-ins: record what would be started ----------------------------------------
-INSTANCES=0
-declare -a ENV CMD RESPAWN
-procd_open_instance() { INSTANCES=$((INSTANCES + 1)); ENV=(); CMD=(); RESPAWN=(); }
-procd_set_param() { local k=$1; shift; case "$k" in command) CMD=("$@") ;; env) ENV=("$@") ;; respawn) RESPAWN=("$@") ;; esac; }
-procd_append_param() { local k=$1; shift; case "$k" in env) ENV+=("$@") ;; command) CMD+=("$@") ;; esac; }
-procd_close_instance() { :; }
-procd_add_reload_trigger() { :; }
+cargo build --quiet --bin dyncfdns --example fake-cloudflare
+work=$(mktemp -d)
+root="$work/root"
+trap 'rm -rf "$work"; [ -n "${fake_pid:-}" ] && kill "$fake_pid" 2>/dev/null; [ -n "${dyn_pid:-}" ] && kill "$dyn_pid" 2>/dev/null || true' EXIT
+mkdir -p "$root/etc/config" "$root/usr/bin" "$root/var/run" "$root/sbin"
+printf 'root:x:0:0:root:/root:/bin/ash\n' >"$root/etc/passwd"
+printf 'root:x:0:\n' >"$root/etc/group"
+ln -s "$PWD/target/debug/dyncfdns" "$root/usr/bin/dyncfdns"
 
-run_init() { # UCI file -> INSTANCES, CMD, ENV
-    UCI_FILE=$1
-    INSTANCES=0
-    # shellcheck source=scripts/openwrt/dyncfdns.init
-    . "$here/dyncfdns.init"
-    start_service
+# Runs the init script: rc.common stand-in, BusyBox sh, the stand-ins first in PATH.
+init() { # action
+    : >"$work/ubus.log"
+    env -i PATH="$here/stand-ins/bin:/usr/bin:/bin" IPKG_INSTROOT="$root" \
+        IPKG_INSTROOT_STANDINS="$here/stand-ins" UCI_CONFIG_DIR="$root/etc/config" \
+        UBUS_LOG="$work/ubus.log" CHOWN_LOG="$work/chown.log" \
+        busybox sh "$here/stand-ins/etc/rc.common" "$here/dyncfdns.init" "$1" 2>"$work/init.err"
 }
-has_env() { local e; for e in "${ENV[@]}"; do [ "$e" = "$1" ] && return 0; done; return 1; }
-no_env_named() { local e; for e in "${ENV[@]}"; do [ "${e%%=*}" = "$1" ] && return 1; done; return 0; }
+# The JSON procd was given, or a field of its instance `main` (python3 reads it).
+sent() { sed -n 's/^call service set //p' "$work/ubus.log"; }
+field() { # python expression on i (the instance) or s (the service)
+    sent | python3 -c "import json,sys; s=json.load(sys.stdin); i=s['instances'].get('main', {}); print(($1))"
+}
+env_of() { field "i.get('env', {}).get('$1', '')"; }
+config() { # a config file from the shipped one with sed expressions applied
+    sed "$@" "$here/dyncfdns.config" >"$root/etc/config/dyncfdns"
+}
 
 echo "== the shipped config (disabled)"
-run_init "$here/dyncfdns.config"
-check "a disabled section starts nothing" [ "$INSTANCES" = 0 ]
+config -e ''
+init start
+check "procd is told the service" test -n "$(sent)"
+check "a disabled section starts nothing" test "$(field 'len(s["instances"])')" = 0
+check "a config change reloads" test "$(field 's["triggers"][0][1][1]')" = "['eq', 'package', 'dyncfdns']"
 
 echo "== the shipped config, enabled"
-cfg=$(mktemp)
-trap 'rm -f "$cfg"; [ -n "${fake_pid:-}" ] && kill "$fake_pid" 2>/dev/null || true' EXIT
-sed "s/option enabled '0'/option enabled '1'/" "$here/dyncfdns.config" >"$cfg"
-run_init "$cfg"
-printf '  command: %s\n' "${CMD[*]}"
-printf '  env: %s\n' "${ENV[@]}"
-check "one instance" [ "$INSTANCES" = 1 ]
-check "runs /usr/bin/dyncfdns with no command" [ "${CMD[*]}" = /usr/bin/dyncfdns ]
-check "hosts joined with commas" has_env "HOST_LIST=home.example.com,vpn.example.com"
-check "token passed" has_env "CLOUDFLARE_API_TOKEN=your_api_token"
-check "providers passed" has_env "IP4_PROVIDER=interface:pppoe-wan,cloudflare,ipify"
-check "status API off" has_env "API_PORT=0"
-check "logs to syslog by default" has_env "LOG_FORMAT=syslog"
-check "booleans off are left out" no_env_named ALLOW_CREATE_HOSTS
-check "respawn set" [ "${#RESPAWN[@]}" = 3 ]
+config -e "s/option enabled '0'/option enabled '1'/"
+init start
+check "one instance" test "$(field 'len(s["instances"])')" = 1
+check "runs the binary with no command" test "$(field 'i["command"]')" = "['$root/usr/bin/dyncfdns']"
+check "hosts joined with commas" test "$(env_of HOST_LIST)" = "home.example.com,vpn.example.com"
+check "the token goes as a file" test "$(env_of CLOUDFLARE_API_TOKEN_FILE)" = "$root/var/run/dyncfdns/main/CLOUDFLARE_API_TOKEN"
+check "which holds it" test "$(cat "$root/var/run/dyncfdns/main/CLOUDFLARE_API_TOKEN")" = your_api_token
+check "readable by its owner only" test "$(stat -c %a "$root/var/run/dyncfdns/main/CLOUDFLARE_API_TOKEN")" = 600
+check "owned by the service user" grep -q "chown dyncfdns:dyncfdns $root/var/run/dyncfdns/main " "$work/chown.log"
+check "no secret in procd's data" bash -c "! grep -q your_api_token '$work/ubus.log'"
+check "providers passed" test "$(env_of IP4_PROVIDER)" = "interface:pppoe-wan,cloudflare,ipify"
+check "status API off" test "$(env_of API_PORT)" = 0
+check "logs to syslog by default" test "$(env_of LOG_FORMAT)" = syslog
+check "booleans set to 0 are passed as false" test "$(env_of ALLOW_CREATE_HOSTS)" = false
+check "runs as the user dyncfdns" test "$(field 'i["user"], i["group"]')" = "('dyncfdns', 'dyncfdns')"
+check "which is created" grep -q '^dyncfdns:x:32768:32768:' "$root/etc/passwd"
+check "no new privileges" test "$(field 'i["no_new_privs"]')" = True
+check "respawns 60 s apart, at most 5 in a row" test "$(field 'i["respawn"]')" = "[3600, 60, 5]"
+check "a stop may take 15 s" test "$(field 'i["term_timeout"]')" = 15
+check "reload asks an unchanged instance for a pass" test "$(field 'i["reload_signal"]')" = "$(busybox sh -c 'kill -l USR1')"
+check "no jail without ujail" test "$(field "'jail' in i")" = False
+init start
+check "starting again keeps one user" test "$(grep -c '^dyncfdns:' "$root/etc/passwd")" = 1
+
+echo "== with ujail"
+printf '#!/bin/sh\n' >"$root/sbin/ujail"; chmod +x "$root/sbin/ujail"
+init start
+check "jailed, with its log and /proc" test "$(field 'i["jail"]["name"], i["jail"]["log"], i["jail"]["procfs"]')" = "('dyncfdns', True, True)"
+check "resolv.conf read-only, its state dir writable" \
+    test "$(field 'i["jail"]["mount"]["/etc/resolv.conf"], i["jail"]["mount"]["'"$root"'/etc/dyncfdns"]')" = "('0', '1')"
+rm "$root/sbin/ujail"
+
+echo "== every UCI option reaches the process"
+config -e "s/option enabled '0'/option enabled '1'/" -e '/^\t#/d' -e '/option \(api_token\|status_port\|ip6_provider\)/d'
+cat >>"$root/etc/config/dyncfdns" <<'UCI'
+	list host4 'a.example.com'
+	list host6 'b.example.com'
+	option ip6_provider 'static:2606:4700:4700::64'
+	option api_token 'tok-123'
+	option api_key 'key-456'
+	option api_email 'me@example.com'
+	option api_url 'http://127.0.0.1:1/client/v4'
+	option status_token 'st-789'
+	option notify_url 'https://hook.example.com/n'
+	option healthchecks 'https://hc-ping.com/u'
+	option uptimekuma 'https://kuma.example.com/api/push/k'
+	option detection_timeout '4'
+	option update_timeout '9'
+	option record_cache_ttl '600'
+	option record_comment 'by dyncfdns'
+	option status_port '5001'
+	option log_format 'json'
+	option log_syslog_socket '/tmp/log'
+	option metrics_public '1'
+	option delete_on_stop '1'
+	option debug '1'
+	option update_on_start '0'
+	option dry_run '1'
+UCI
+init start
+for pair in HOST_LIST=home.example.com,vpn.example.com IP4_HOST_LIST=a.example.com IP6_HOST_LIST=b.example.com \
+    CLOUDFLARE_API_EMAIL=me@example.com CLOUDFLARE_API_URL=http://127.0.0.1:1/client/v4 \
+    IP4_PROVIDER=interface:pppoe-wan,cloudflare,ipify IP6_PROVIDER=static:2606:4700:4700::64 UPDATE_INTERVAL=300 \
+    DETECTION_TIMEOUT=4 UPDATE_TIMEOUT=9 RECORD_CACHE_TTL=600 TTL=1 RECORD_COMMENT="by dyncfdns" \
+    API_PORT=5001 API_BIND=127.0.0.1 CONFIG_FILE="$root/etc/dyncfdns/config.json" LOG_LEVEL=info \
+    LOG_FORMAT=json LOG_SYSLOG_SOCKET=/tmp/log ALLOW_CREATE_HOSTS=false PROXIED=false DRY_RUN=true \
+    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false; do
+    check "$pair" test "$(env_of "${pair%%=*}")" = "${pair#*=}"
+done
+for pair in CLOUDFLARE_API_TOKEN=tok-123 CLOUDFLARE_API_KEY=key-456 API_TOKEN=st-789 \
+    NOTIFY_URL=https://hook.example.com/n HEALTHCHECKS=https://hc-ping.com/u UPTIMEKUMA=https://kuma.example.com/api/push/k; do
+    var=${pair%%=*}
+    check "$var as a file" test "$(cat "$(env_of "${var}_FILE")")" = "${pair#*=}"
+    check "$var not in procd's data" bash -c "! grep -qF '${pair#*=}' '$work/ubus.log'"
+done
+covered=$(grep -o '[a-z0-9_]*:[A-Z0-9_]*' "$here/dyncfdns.init" | cut -d: -f2 | sort -u | tr '\n' ' ')
+for var in $(sed -n '/^pub const OURS/,/^];/p' src/config/names.rs | grep -o '"[A-Z0-9_]*"' | tr -d '"'); do
+    case " $covered CONFIG_FILE LOG_FORMAT " in
+        *" $var "* | *" ${var}_FILE "*) ;;
+        *) check "$var has a UCI option" false ;;
+    esac
+done
+
+echo "== a configuration the binary refuses starts nothing"
+config -e "s/option enabled '0'/option enabled '1'/" -e "s/option ttl '1'/option ttl 'soon'/"
+init start
+check "no instance" test "$(field 'len(s["instances"])')" = 0
+check "the reason is logged" grep -q "instance main not started: .*TTL" "$work/init.err"
+
+echo "== stop and reload"
+config -e "s/option enabled '0'/option enabled '1'/"
+init stop
+check "stop deletes the service" grep -qx 'call service delete {"name":"dyncfdns"}' "$work/ubus.log"
+init reload
+check "reload sends the service again" test "$(field 'len(s["instances"])')" = 1
 
 echo "== that environment drives the real binary (against the fake Cloudflare)"
-cargo build --quiet --bin dyncfdns --example fake-cloudflare
 fake=target/debug/examples/fake-cloudflare
-port=${FAKE_PORT:-18788}
+port=$("$fake" free-port)
 # shellcheck source=scripts/fake.sh
 . scripts/fake.sh
 fake_start "$port" --zone example.com --record home.example.com:A:93.184.216.34 --ip 8.8.4.4
-sed -i -e "s|option api_token 'your_api_token'|option api_token 'fake-token-3f9c2a'\n\toption api_url 'http://127.0.0.1:$port/client/v4'|" \
+config -e "s/option enabled '0'/option enabled '1'/" \
+    -e "s|option api_token 'your_api_token'|option api_token 'fake-token-3f9c2a'\n\toption api_url 'http://127.0.0.1:$port/client/v4'|" \
     -e "s|option ip4_provider .*|option ip4_provider 'url:http://127.0.0.1:$port/ip'|" \
-    -e "s|option allow_create '0'|option allow_create '1'|" "$cfg"
-run_init "$cfg"
-check "allow_create=1 becomes ALLOW_CREATE_HOSTS=true" has_env "ALLOW_CREATE_HOSTS=true"
+    -e "s|option allow_create '0'|option allow_create '1'|"
+init start
+mapfile -t instance_env < <(field "'\\n'.join(k + '=' + v for k, v in i['env'].items())")
 # LOG_FORMAT=text: the assertions read stderr, and this machine may have a /dev/log.
-check "the generated environment passes one real pass" env -i "${ENV[@]}" LOG_FORMAT=text target/debug/dyncfdns once
+check "the instance's environment passes one real pass" env -i "${instance_env[@]}" LOG_FORMAT=text target/debug/dyncfdns once
 check "the records hold the fake's address" test "$("$fake" records "$port" | grep -c ' A 8.8.4.4 ')" = 2
 
 echo "== the hotplug script asks the running instance for a pass (under BusyBox sh)"
-hot=$(mktemp -d)
-trap 'rm -rf "$cfg" "$hot"; [ -n "${fake_pid:-}" ] && kill "$fake_pid" 2>/dev/null; [ -n "${dyn_pid:-}" ] && kill "$dyn_pid" 2>/dev/null || true' EXIT
-mkdir -p "$hot/config"
-cp "$cfg" "$hot/config/dyncfdns"
-env -i "${ENV[@]}" LOG_FORMAT=text UPDATE_INTERVAL=3600 target/debug/dyncfdns 2>"$hot/log" &
+env -i "${instance_env[@]}" LOG_FORMAT=text UPDATE_INTERVAL=3600 target/debug/dyncfdns 2>"$work/log" &
 dyn_pid=$!
-seen() { [ "$(grep -c "$1" "$hot/log")" -ge "$2" ]; }
+seen() { [ "$(grep -c "$1" "$work/log")" -ge "$2" ]; }
 wait_log() { # text, count: waits up to 30 s for the service's log to say it
-    local i
-    for i in $(seq 1 300); do seen "$1" "$2" && return 0; sleep 0.1; done
-    cat "$hot/log"; return 1
+    local _
+    for _ in $(seq 1 300); do seen "$1" "$2" && return 0; sleep 0.1; done
+    cat "$work/log"; return 1
 }
 # Like /sbin/hotplug-call: /lib/functions.sh loaded, then the script sourced in a subshell.
 # shellcheck disable=SC2016 # the inner shell expands its own arguments
 hotplug() { # ACTION INTERFACE
-    : >"$hot/ubus.log"
-    env -i PATH="$here/stand-ins/bin:/usr/bin:/bin" UCI_CONFIG_DIR="$hot/config" \
-        UBUS_LOG="$hot/ubus.log" DYNCFDNS_PID="$dyn_pid" ACTION="$1" INTERFACE="$2" \
+    : >"$work/ubus.log"
+    env -i PATH="$here/stand-ins/bin:/usr/bin:/bin" UCI_CONFIG_DIR="$root/etc/config" \
+        UBUS_LOG="$work/ubus.log" DYNCFDNS_PID="$dyn_pid" ACTION="$1" INTERFACE="$2" \
         busybox sh -c '. "$1"; ( . "$2" )' hotplug-call "$here/stand-ins/lib/functions.sh" "$here/dyncfdns.hotplug"
 }
 usr1=$(busybox sh -c 'kill -l USR1')
 check "the service's first pass" wait_log "pass ok" 1
 hotplug ifdown wan
-check "ifdown asks for nothing" test ! -s "$hot/ubus.log"
+check "ifdown asks for nothing" test ! -s "$work/ubus.log"
 hotplug ifup lan
-check "an interface not watched asks for nothing" test ! -s "$hot/ubus.log"
+check "an interface not watched asks for nothing" test ! -s "$work/ubus.log"
 hotplug ifup wan
 check "ifup wan signals the instance through procd" \
-    grep -q "^call service signal {\"name\":\"dyncfdns\",\"instance\":\"main\",\"signal\":$usr1}$" "$hot/ubus.log"
+    grep -q "^call service signal {\"name\":\"dyncfdns\",\"instance\":\"main\",\"signal\":$usr1}$" "$work/ubus.log"
 check "the service runs a pass at once" wait_log "pass ok" 2
 check "and says why" seen "SIGUSR1: a pass is asked for; starting now" 1
 hotplug ifupdate wan6
 check "an address change on wan6 asks too" wait_log "pass ok" 3
-sed -i "0,/^\tlist host/s//\tlist interface 'pppoe'\n&/" "$hot/config/dyncfdns"
+sed -i "0,/^\tlist host/s//\tlist interface 'pppoe'\n&/" "$root/etc/config/dyncfdns"
 hotplug ifup wan
-check "a 'list interface' replaces the default" test ! -s "$hot/ubus.log"
+check "a 'list interface' replaces the default" test ! -s "$work/ubus.log"
 hotplug ifup pppoe
-check "and is watched" test -s "$hot/ubus.log"
-sed -i "s/option enabled '1'/option enabled '0'/" "$hot/config/dyncfdns"
+check "and is watched" test -s "$work/ubus.log"
+sed -i "s/option enabled '1'/option enabled '0'/" "$root/etc/config/dyncfdns"
 hotplug ifup pppoe
-check "a disabled instance is not asked" test ! -s "$hot/ubus.log"
+check "a disabled instance is not asked" test ! -s "$work/ubus.log"
 kill -TERM "$dyn_pid"
 wait "$dyn_pid" && dyn_pid=
 

@@ -21,6 +21,7 @@ Commands:
   (none)        run the updater service: a pass now, then every UPDATE_INTERVAL
   once          run one pass and exit
   check         check the configuration and what Cloudflare says, change nothing
+                (--offline: the configuration alone)
   healthcheck   ask the local status API for /health: exit 0 healthy, 1 otherwise
   help [CMD]    show this text, or a command's
   --version     print the version, commit and target
@@ -75,7 +76,8 @@ seconds, with the status API on API_BIND:API_PORT. SIGTERM/SIGINT stop it within
 
   --dry-run   log what would change, write nothing (the same as DRY_RUN=true)
 
-Exit: 0 stopped by a signal, 1 a runtime failure (e.g. the port is taken), 2 bad configuration.
+Exit: 0 stopped by a signal, 1 a runtime failure, 2 bad configuration (including a status API
+port it cannot listen on).
 ";
 
 const ONCE: &str = "\
@@ -90,12 +92,14 @@ ALLOW_CREATE_HOSTS is off are warnings, not failures), 1 something failed, 2 bad
 ";
 
 const CHECK: &str = "\
-Usage: dyncfdns check
+Usage: dyncfdns check [--offline]
 
 Checks the configuration and prints it (every variable, its value or default and where it came
 from; secrets as their length), then asks Cloudflare read-only questions: does the credential
 work, which zone each host is in, which record it would manage, and what a pass would do now.
 Writes nothing. For ExecStartPre= and init scripts.
+
+  --offline   the configuration only: no outbound request (exit 0 or 2)
 
 Exit: 0 ready, 1 something is not (each problem on a line with its fix), 2 bad configuration.
 ";

@@ -16,7 +16,10 @@ pub enum Command {
     Once {
         dry_run: bool,
     },
-    Check,
+    /// `offline`: the configuration alone, no question to Cloudflare.
+    Check {
+        offline: bool,
+    },
     Healthcheck,
     Help(Topic),
     Version,
@@ -61,17 +64,18 @@ pub fn parse(args: &[String]) -> Result<Command, Usage> {
         Some(f) if f.starts_with('-') => (Topic::Service, args),
         Some(other) => return Err(Usage(format!("unknown command {other:?}"))),
     };
-    let mut dry_run = false;
+    let (mut dry_run, mut offline) = (false, false);
     for flag in flags {
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help(topic)),
             "--dry-run" if matches!(topic, Topic::Service | Topic::Once) => dry_run = true,
+            "--offline" if topic == Topic::Check => offline = true,
             other => return Err(Usage(unexpected(topic, other))),
         }
     }
     Ok(match topic {
         Topic::Once => Command::Once { dry_run },
-        Topic::Check => Command::Check,
+        Topic::Check => Command::Check { offline },
         Topic::Healthcheck => Command::Healthcheck,
         Topic::Service | Topic::General => Command::Service { dry_run },
     })
@@ -105,7 +109,8 @@ fn unexpected(topic: Topic, arg: &str) -> String {
     };
     let takes = match topic {
         Topic::Once | Topic::Service | Topic::General => "--dry-run and --help",
-        Topic::Check | Topic::Healthcheck => "only --help",
+        Topic::Check => "--offline and --help",
+        Topic::Healthcheck => "only --help",
     };
     let what = if arg.starts_with('-') {
         "unknown flag"
@@ -134,7 +139,11 @@ mod tests {
         );
         assert_eq!(p(&["once", "--help"]), Ok(Command::Help(Topic::Once)));
         assert_eq!(p(&["help", "check"]), Ok(Command::Help(Topic::Check)));
-        assert_eq!(p(&["check"]), Ok(Command::Check));
+        assert_eq!(p(&["check"]), Ok(Command::Check { offline: false }));
+        assert_eq!(
+            p(&["check", "--offline"]),
+            Ok(Command::Check { offline: true })
+        );
         assert_eq!(
             p(&["healthcheck", "-h"]),
             Ok(Command::Help(Topic::Healthcheck))

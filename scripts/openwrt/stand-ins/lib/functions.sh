@@ -88,3 +88,44 @@ config_load() {
 		esac
 	done <"$file"
 }
+
+# Users and groups, as the real ones keep them: lines appended to ${IPKG_INSTROOT}/etc/group,
+# passwd and shadow; new ids from 32768 up. Simplified: no locking.
+group_exists() {
+	grep -qs "^${1}:" "${IPKG_INSTROOT}/etc/group"
+}
+
+group_add() {
+	echo "${1}:x:${2}:" >>"${IPKG_INSTROOT}/etc/group"
+}
+
+group_add_next() {
+	local gid
+	gid=$(grep -s "^${1}:" "${IPKG_INSTROOT}/etc/group" | cut -d: -f3)
+	if [ -n "$gid" ]; then
+		echo "$gid"
+		return
+	fi
+	gid=32768
+	while cut -d: -f3 "${IPKG_INSTROOT}/etc/group" | grep -qx "$gid"; do
+		gid=$((gid + 1))
+	done
+	group_add "$1" "$gid"
+	echo "$gid"
+}
+
+user_exists() {
+	grep -qs "^${1}:" "${IPKG_INSTROOT}/etc/passwd"
+}
+
+user_add() { # name [uid] [gid] [desc] [home] [shell]
+	local uid="$2"
+	if [ -z "$uid" ]; then
+		uid=32768
+		while cut -d: -f3 "${IPKG_INSTROOT}/etc/passwd" | grep -qx "$uid"; do
+			uid=$((uid + 1))
+		done
+	fi
+	echo "${1}:x:${uid}:${3:-$uid}:${4:-$1}:${5:-/var/run/$1}:${6:-/bin/false}" >>"${IPKG_INSTROOT}/etc/passwd"
+	echo "${1}:x:0:0:99999:7:::" >>"${IPKG_INSTROOT}/etc/shadow"
+}
