@@ -7,6 +7,7 @@ use crate::config::{Config, Secret};
 use crate::heartbeat::Heartbeats;
 use crate::http::{Api, Body, Listener};
 use crate::notify::{self, Notifier};
+use crate::schedule::{first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS};
 use crate::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
@@ -15,13 +16,6 @@ use crate::transport::{Deadline, Minreq, Request, Response, Transport, Transport
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-
-/// The first retry after a failed pass; it doubles up to the interval.
-const FIRST_RETRY: u64 = 15;
-/// A pass asked for (SIGHUP, SIGUSR1) while one runs starts this long after it ends: the
-/// running pass may have detected the address before it changed, and a burst of hook
-/// signals is one pass, not many.
-const ASKED_DURING_PASS: Duration = Duration::from_secs(5);
 
 struct Answers<'a> {
     status: &'a Status,
@@ -108,35 +102,8 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
             );
         }
     }
-    // Up to MAX_CONNECTIONS status API connections need more descriptors than a common
-    // soft limit of 1024 leaves; the hard limit is ours to use.
-    if let Err(e) = sys::raise_fd_limit(4096) {
-        crate::warn!("cannot raise the open-file limit: {e}");
-    }
-    let listener = match cfg.status_api.port {
-        Some(port) => {
-            let addr = SocketAddr::new(cfg.status_api.bind, port);
-            let l = Listener::bind(addr).map_err(|e| {
-                RunError::Listen(format!("cannot listen on {addr} (API_PORT/API_BIND): {e}"))
-            })?;
-            crate::info!("status API on http://{addr} (/, /health, /widget, /metrics)");
-            Some(l)
-        }
-        None => {
-            crate::info!("status API disabled (API_PORT <= 0)");
-            None
-        }
-    };
-    crate::info!(
-        "dyncfdns {} keeping {} up to date every {} s",
-        env!("CARGO_PKG_VERSION"),
-        cfg.hosts.join(", "),
-        cfg.lifecycle.update_interval
-    );
-    crate::debug!("{}", bounds::describe(cfg));
-    if let Some(w) = bounds::probe_warning(cfg) {
-        crate::warn!("{w}");
-    }
+    let listener = listen(cfg)?;
+    announce(cfg);
     let mut service = Service {
         cfg,
         listener,
@@ -168,6 +135,38 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
         delete_on_stop(cfg, &mut service.cache);
     }
     Ok(())
+}
+
+/// The status API's socket, if it is on.
+fn listen(cfg: &Config) -> Result<Option<Listener>, RunError> {
+    // Up to MAX_CONNECTIONS status API connections need more descriptors than a common
+    // soft limit of 1024 leaves; the hard limit is ours to use.
+    if let Err(e) = sys::raise_fd_limit(4096) {
+        crate::warn!("cannot raise the open-file limit: {e}");
+    }
+    let Some(port) = cfg.status_api.port else {
+        crate::info!("status API disabled (API_PORT <= 0)");
+        return Ok(None);
+    };
+    let addr = SocketAddr::new(cfg.status_api.bind, port);
+    let l = Listener::bind(addr).map_err(|e| {
+        RunError::Listen(format!("cannot listen on {addr} (API_PORT/API_BIND): {e}"))
+    })?;
+    crate::info!("status API on http://{addr} (/, /health, /widget, /metrics)");
+    Ok(Some(l))
+}
+
+fn announce(cfg: &Config) {
+    crate::info!(
+        "dyncfdns {} keeping {} up to date every {} s",
+        env!("CARGO_PKG_VERSION"),
+        cfg.hosts.join(", "),
+        cfg.lifecycle.update_interval
+    );
+    crate::debug!("{}", bounds::describe(cfg));
+    if let Some(w) = bounds::probe_warning(cfg) {
+        crate::warn!("{w}");
+    }
 }
 
 /// The deletes of DELETE_ON_STOP, bounded (`bounds::STOP_DELETES`); a second stop signal
@@ -318,80 +317,5 @@ impl Service<'_> {
             l.handle(&fds[1..], &t.answers, Instant::now());
         }
         Ok(())
-    }
-}
-
-/// At start, or one interval later with UPDATE_ON_START=false.
-fn first_pass(cfg: &Config, now: Instant) -> Instant {
-    if cfg.lifecycle.update_on_start {
-        now
-    } else {
-        crate::info!(
-            "UPDATE_ON_START=false: the first pass in {} s",
-            cfg.lifecycle.update_interval
-        );
-        now + Duration::from_secs(cfg.lifecycle.update_interval)
-    }
-}
-
-/// Start to start: the interval after a good pass; after failures 15 s, 30 s, 60 s, ...
-/// but never later than the interval.
-pub fn next_delay(failures: u32, interval: u64) -> Duration {
-    let secs = match failures {
-        0 => interval,
-        n => FIRST_RETRY
-            .saturating_mul(1u64 << (n - 1).min(20))
-            .min(interval),
-    };
-    Duration::from_secs(secs)
-}
-
-/// Cloudflare's `Retry-After`, bounded by the interval: an absurd value neither overflows the
-/// clock nor stops updates.
-pub fn retry_wait(retry_after: u64, interval: u64) -> Duration {
-    Duration::from_secs(retry_after.min(interval))
-}
-
-/// Rounds up, so the loop never wakes a hair early and spins.
-fn timeout_ms(d: Duration) -> i32 {
-    let ms = d.as_nanos().div_ceil(1_000_000);
-    ms.min(i32::MAX as u128) as i32
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_the_interval() {
-        let secs = |f| next_delay(f, 300).as_secs();
-        assert_eq!(
-            [
-                secs(0),
-                secs(1),
-                secs(2),
-                secs(3),
-                secs(4),
-                secs(5),
-                secs(40)
-            ],
-            [300, 15, 30, 60, 120, 240, 300]
-        );
-        assert_eq!(next_delay(1, 10).as_secs(), 10);
-    }
-
-    #[test]
-    fn retry_after_never_waits_past_the_interval() {
-        assert_eq!(retry_wait(30, 60), Duration::from_secs(30));
-        assert_eq!(retry_wait(u64::MAX, 300), Duration::from_secs(300));
-        let now = Instant::now();
-        let _ = now + retry_wait(u64::MAX, 7 * 86_400);
-    }
-
-    #[test]
-    fn timeouts_round_up() {
-        assert_eq!(timeout_ms(Duration::from_micros(1)), 1);
-        assert_eq!(timeout_ms(Duration::ZERO), 0);
-        assert_eq!(timeout_ms(Duration::from_secs(u64::MAX)), i32::MAX);
     }
 }

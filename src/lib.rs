@@ -26,6 +26,7 @@ pub mod json;
 pub mod log;
 pub mod notify;
 pub mod reconcile;
+pub mod schedule;
 pub mod signals;
 pub mod status;
 pub mod sync;

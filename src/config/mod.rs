@@ -11,11 +11,11 @@ mod show;
 mod token;
 
 pub use model::{
-    Auth, Cloudflare, Config, ConfigError, CreatePolicy, Detection, Family, Lifecycle, Provider,
-    Reporters, Secret, StatusApi, DEFAULT_API_URL,
+    Auth, Cloudflare, Config, ConfigError, CreatePolicy, Detection, Family, Lifecycle, Origin,
+    Provider, Reporters, Secret, StatusApi, DEFAULT_API_URL,
 };
 pub use parsers::{check_host, normalize_host, parse_bool};
-pub use reader::{Origin, Source};
+pub use reader::Source;
 pub use show::effective;
 pub use token::{status_token, FileStore, TokenOrigin, TokenStore};
 
@@ -135,16 +135,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     let log_format = log_format(&mut r);
     let syslog_socket = syslog_socket(&mut r);
     let _ = r.boolean("EMOJI", true);
-    let status_api = StatusApi {
-        port: r.api_port(),
-        bind: r.api_bind(),
-        token: r.secret("API_TOKEN"),
-        config_file: PathBuf::from(
-            r.text("CONFIG_FILE")
-                .unwrap_or_else(|| "./config/.config.json".to_string()),
-        ),
-        metrics_public: r.boolean("METRICS_PUBLIC", false),
-    };
+    let status_api = status_api(&mut r);
     let reporters = Reporters {
         notify_url: r.url_secret("NOTIFY_URL"),
         healthchecks: r.url_secret("HEALTHCHECKS"),
@@ -173,6 +164,19 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     match config {
         Some(c) => r.finish(c),
         None => Err(ConfigError(r.problems)),
+    }
+}
+
+fn status_api(r: &mut Reader) -> StatusApi {
+    StatusApi {
+        port: r.api_port(),
+        bind: r.api_bind(),
+        token: r.secret("API_TOKEN"),
+        config_file: PathBuf::from(
+            r.text("CONFIG_FILE")
+                .unwrap_or_else(|| "./config/.config.json".to_string()),
+        ),
+        metrics_public: r.boolean("METRICS_PUBLIC", false),
     }
 }
 

@@ -1,7 +1,6 @@
 //! What the configuration holds, grouped by the concern that uses it. Plain data: read by
 //! `reader`, checked by `parsers`, used everywhere else.
 
-use super::reader::Origin;
 pub use crate::dns::CreatePolicy;
 use crate::log::{Format, Level};
 use std::collections::BTreeMap;
@@ -90,6 +89,15 @@ impl fmt::Display for Provider {
             Provider::Static(ip) => write!(f, "static:{ip}"),
         }
     }
+}
+
+/// Where a setting came from, for `dyncfdns check`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The environment, under this name (ours, or another updater's).
+    Env(String),
+    /// A file named by this `*_FILE` variable.
+    File { var: String, path: String },
 }
 
 /// Talking to Cloudflare.

@@ -1,7 +1,7 @@
 //! Reads settings from a `Source` (the environment and files, or a map in tests), collecting
 //! every problem, so one run tells the user all that is wrong.
 
-use super::model::{Auth, ConfigError, Family, Provider, Secret, DEFAULT_API_URL};
+use super::model::{Auth, ConfigError, Family, Origin, Provider, Secret, DEFAULT_API_URL};
 use super::names;
 use super::parsers::{
     check_host, is_loopback_url, normalize_host, parse_bool, parse_provider, parse_seconds,
@@ -14,15 +14,6 @@ use std::net::{IpAddr, Ipv4Addr};
 pub struct Source<'a> {
     pub var: &'a dyn Fn(&str) -> Option<String>,
     pub read_file: &'a dyn Fn(&str) -> std::io::Result<String>,
-}
-
-/// Where a setting came from, for `dyncfdns check`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// The environment, under this name (ours, or another updater's).
-    Env(String),
-    /// A file named by this `*_FILE` variable.
-    File { var: String, path: String },
 }
 
 pub(super) struct Reader<'a> {

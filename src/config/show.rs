@@ -1,9 +1,8 @@
 //! The effective configuration as `dyncfdns check` prints it: every variable, the value in
 //! force (secrets as their length only) and where it came from.
 
-use super::model::{Auth, Config, Provider, Secret};
+use super::model::{Auth, Config, Origin, Provider, Secret};
 use super::names;
-use super::reader::Origin;
 use crate::log::{Format, Level};
 
 /// One line per variable: (name, value, origin).
