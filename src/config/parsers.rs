@@ -37,6 +37,17 @@ pub fn parse_seconds(v: &str) -> Option<u64> {
     digits.is_empty().then_some(total).filter(|_| !v.is_empty())
 }
 
+/// A URL whose host is a bracketed IPv6 literal (`http://[2001:db8::1]/`): the HTTP client
+/// reads the first `:` as the port's start, so such a URL cannot be dialled.
+pub fn has_ipv6_literal(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit('@').next().unwrap_or("").starts_with('[')
+}
+
+/// What to say about such a URL, after the variable's name.
+pub const IPV6_LITERAL: &str = "an IPv6 literal in a URL ([...]) cannot be dialled by the HTTP client; use a host name that resolves to that address (an /etc/hosts line will do)";
+
 pub fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let host = rest.split(['/', ':']).next().unwrap_or("");
@@ -119,6 +130,7 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
         )),
         ("ipify", None) => Ok(Some(Provider::Ipify)),
         ("icanhazip", None) => Ok(Some(Provider::Icanhazip)),
+        ("url", Some(u)) if has_ipv6_literal(u) => Err(format!("url: {IPV6_LITERAL}")),
         ("url", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
             Ok(Some(Provider::Url(u.to_string())))
         }

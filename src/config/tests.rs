@@ -441,3 +441,26 @@ fn log_formats() {
     let p = problems(&with(&[("LOG_FORMAT", "xml")]));
     assert!(p.iter().any(|p| p.contains("LOG_FORMAT")), "{p:?}");
 }
+
+#[test]
+fn ipv6_literals_in_urls_are_refused_with_the_way_out() {
+    for (name, value) in [
+        ("IP6_PROVIDER", "url:https://[2001:db8::1]/ip"),
+        ("CLOUDFLARE_API_URL", "https://[2001:db8::1]:8443/client/v4"),
+        ("NOTIFY_URL", "http://user:pw@[::1]:8080/hook"),
+        ("HEALTHCHECKS", "https://[2606:4700::1]/ping"),
+    ] {
+        let p = problems(&with(&[(name, value)]));
+        assert!(
+            p.iter().any(|p| p.starts_with(name)
+                && p.contains("IPv6 literal")
+                && p.contains("/etc/hosts")),
+            "{name}: {p:?}"
+        );
+        assert!(
+            !p.iter().any(|p| p.contains("pw@")),
+            "the value is not echoed"
+        );
+    }
+    assert!(parse_map(&with(&[("IP6_PROVIDER", "url:https://ip6-only.example/")])).is_ok());
+}
