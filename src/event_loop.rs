@@ -95,13 +95,6 @@ impl std::fmt::Display for RunError {
 
 pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
     let signal_fd = signals::install().map_err(RunError::Signals)?;
-    if cfg.lifecycle.delete_on_stop {
-        if let Err(e) = signals::delete_on_stop_by_exec() {
-            crate::warn!(
-                "DELETE_ON_STOP: a stop during an outbound call will exit without deleting ({e})"
-            );
-        }
-    }
     let listener = listen(cfg)?;
     announce(cfg);
     let mut service = Service {

@@ -2,7 +2,8 @@
 
 use dyncfdns::cli::{self, Command};
 use dyncfdns::{
-    bounds, check, clock, config, error, event_loop, healthcheck, info, log, signals, sync, warn,
+    bounds, check, clock, config, error, event_loop, healthcheck, info, log, signals, sync,
+    transport, warn,
 };
 
 use std::process::ExitCode;
@@ -82,6 +83,7 @@ fn run_once(dry_run: bool) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    transport::proxy::configure(cfg.proxies.clone());
     // As PID 1 (a Kubernetes CronJob) nothing else would stop it; a stop ends a hung call at once.
     if let Err(e) = signals::install() {
         warn!("cannot install signal handlers: {e}");
@@ -104,6 +106,16 @@ fn run_service(dry_run: bool) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // The deletes a stop signal may turn the process into get this environment, proxies
+    // included: prepared before `configure` takes the proxy variables out of it.
+    if cfg.lifecycle.delete_on_stop {
+        if let Err(e) = signals::delete_on_stop_by_exec() {
+            warn!(
+                "DELETE_ON_STOP: a stop during an outbound call will exit without deleting ({e})"
+            );
+        }
+    }
+    transport::proxy::configure(cfg.proxies.clone());
     let store = config::FileStore(cfg.status_api.config_file.clone());
     let token = match cfg.status_api.port {
         None => None,
@@ -158,6 +170,7 @@ fn run_delete_on_stop() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    transport::proxy::configure(cfg.proxies.clone());
     // A second stop signal ends the deletes at once.
     if let Err(e) = signals::install() {
         warn!("cannot install signal handlers: {e}");
@@ -205,6 +218,7 @@ fn run_check(offline: bool) -> ExitCode {
         print!("{}", check::configuration(&cfg));
         return ExitCode::SUCCESS;
     }
+    transport::proxy::configure(cfg.proxies.clone());
     let found = check::run(&cfg, &mut event_loop::AtOnce, clock::now_unix());
     print!("{}", found.text);
     if found.problems == 0 {

@@ -3,6 +3,7 @@
 
 pub use crate::dns::CreatePolicy;
 use crate::log::{Format, Level};
+use crate::transport::proxy::Proxies;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
@@ -187,6 +188,8 @@ pub struct Config {
     pub warnings: Vec<String>,
     /// Each variable that was set and where from (for `dyncfdns check`).
     pub origins: BTreeMap<String, Origin>,
+    /// HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+    pub proxies: Proxies,
 }
 
 impl Config {

@@ -36,6 +36,9 @@ pub const OURS: &[&str] = &[
     "DEBUG",
     "LOG_FORMAT",
     "LOG_SYSLOG_SOCKET",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
 ];
 
 /// Those that may come from a file through `NAME_FILE`.

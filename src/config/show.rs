@@ -103,8 +103,15 @@ fn value(cfg: &Config, name: &str) -> String {
         }
         .to_string(),
         "LOG_SYSLOG_SOCKET" => cfg.syslog_socket.clone(),
+        "HTTPS_PROXY" => proxy(cfg.proxies.https.as_ref()),
+        "HTTP_PROXY" => proxy(cfg.proxies.http.as_ref()),
+        "NO_PROXY" => list(&cfg.proxies.no_proxy),
         _ => String::new(),
     }
+}
+
+fn proxy(p: Option<&crate::transport::proxy::ProxyUrl>) -> String {
+    p.map_or("none (direct)".to_string(), ToString::to_string)
 }
 
 fn level(l: Level) -> &'static str {

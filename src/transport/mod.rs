@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Instant;
 
 mod minreq;
+pub mod proxy;
 #[cfg(test)]
 pub mod scripted;
 

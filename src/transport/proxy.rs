@@ -1,0 +1,183 @@
+//! Outbound calls through an HTTP proxy (CONNECT), as HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+//! say. `config` reads the variables; this decides per URL (pure) and holds the settings for
+//! the process, set once at start.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+/// A proxy's URL (`http://[user:password@]host:port`); it may hold credentials, so its `Debug`
+/// and `Display` show the host only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyUrl(String);
+
+impl ProxyUrl {
+    pub fn new(url: String) -> ProxyUrl {
+        ProxyUrl(url)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn has_credentials(&self) -> bool {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        rest.split('/').next().unwrap_or("").contains('@')
+    }
+}
+
+impl fmt::Display for ProxyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "http://{}", super::host_of(&self.0))?;
+        if self.has_credentials() {
+            f.write_str(" (with credentials)")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "ProxyUrl({self})")
+    }
+}
+
+/// Which proxy serves which URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Proxies {
+    pub https: Option<ProxyUrl>,
+    pub http: Option<ProxyUrl>,
+    /// Hosts that go direct: names (a leading dot or not: the name and its subdomains), IP
+    /// addresses, or `*` for all.
+    pub no_proxy: Vec<String>,
+}
+
+impl Proxies {
+    /// The proxy for `url`, if any.
+    pub fn for_url(&self, url: &str) -> Option<&ProxyUrl> {
+        let proxy = if url.starts_with("https://") {
+            self.https.as_ref()
+        } else {
+            self.http.as_ref()
+        }?;
+        let host = host_only(super::host_of(url));
+        (!bypassed(&self.no_proxy, &host)).then_some(proxy)
+    }
+}
+
+/// The host without its port (and brackets), lowercase.
+fn host_only(authority: &str) -> String {
+    let host = match authority.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// NO_PROXY as curl and Go read it: `*`, an exact host or address, or a domain that matches
+/// itself and every name under it (`example.com` and `.example.com` alike).
+pub fn bypassed(no_proxy: &[String], host: &str) -> bool {
+    no_proxy.iter().any(|entry| {
+        let entry = entry.trim().trim_start_matches('.').to_ascii_lowercase();
+        let entry = host_only(&entry);
+        entry == "*"
+            || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+    })
+}
+
+/// Why a proxy URL cannot be used, if it cannot: only plain-HTTP proxies speaking CONNECT are
+/// supported (the HTTP client has no TLS to the proxy, no SOCKS, no IPv6 literal).
+pub fn unusable(url: &str) -> Option<&'static str> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("http") | None => {}
+        Some("https") => return Some("a proxy reached over TLS is not supported; use an http:// proxy (it still tunnels TLS with CONNECT)"),
+        Some(_) => return Some("only http:// proxies (HTTP CONNECT) are supported, not SOCKS"),
+    }
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if host.starts_with('[') {
+        Some("an IPv6 literal ([...]) cannot be dialled; use a host name for the proxy")
+    } else if host.is_empty() {
+        Some("no proxy host")
+    } else {
+        None
+    }
+}
+
+static PROXIES: OnceLock<Proxies> = OnceLock::new();
+
+/// Sets the proxies for this process, once, before the first outbound call. The HTTP client
+/// would otherwise read `https_proxy` and `http_proxy` itself and ignore NO_PROXY, so those
+/// variables are taken out of the environment here; this runs before any thread exists.
+pub fn configure(proxies: Proxies) {
+    for name in [
+        "https_proxy",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        std::env::remove_var(name);
+    }
+    let _ = PROXIES.set(proxies);
+}
+
+/// The proxy for `url` under the settings in force.
+pub fn for_url(url: &str) -> Option<&'static ProxyUrl> {
+    PROXIES.get().and_then(|p| p.for_url(url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proxies(no_proxy: &[&str]) -> Proxies {
+        Proxies {
+            https: Some(ProxyUrl::new("http://u:secret@proxy.lan:3128".into())),
+            http: Some(ProxyUrl::new("proxy.lan:8080".into())),
+            no_proxy: no_proxy.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn each_scheme_has_its_proxy_and_no_proxy_exempts() {
+        let p = proxies(&["localhost", ".lan.example", "10.0.0.5", "svc.example:8443"]);
+        let https = p.for_url("https://api.cloudflare.com/client/v4").unwrap();
+        assert_eq!(https.expose(), "http://u:secret@proxy.lan:3128");
+        assert_eq!(
+            p.for_url("http://ip.example/").unwrap().expose(),
+            "proxy.lan:8080"
+        );
+        for direct in [
+            "http://localhost:8080/ip",
+            "https://kuma.lan.example/push",
+            "https://lan.example/",
+            "http://10.0.0.5/",
+            "https://svc.example/x",
+        ] {
+            assert!(p.for_url(direct).is_none(), "{direct}");
+        }
+        assert!(
+            p.for_url("https://notlan.example/").is_some(),
+            "a suffix, not a domain"
+        );
+        assert!(proxies(&["*"]).for_url("https://a.b/").is_none());
+        assert!(Proxies::default().for_url("https://a.b/").is_none());
+    }
+
+    #[test]
+    fn credentials_never_show() {
+        let url = ProxyUrl::new("http://user:s3cret@proxy.lan:3128".into());
+        assert_eq!(url.to_string(), "http://proxy.lan:3128 (with credentials)");
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn only_plain_http_proxies() {
+        assert!(unusable("http://proxy:3128").is_none());
+        assert!(unusable("proxy:3128").is_none());
+        assert!(unusable("https://proxy:3128").is_some());
+        assert!(unusable("socks5://proxy:1080").is_some());
+        assert!(unusable("http://[::1]:3128").is_some());
+    }
+}
