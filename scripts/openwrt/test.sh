@@ -109,6 +109,9 @@ cat >>"$root/etc/config/dyncfdns" <<'UCI'
 	option debug '1'
 	option update_on_start '0'
 	option dry_run '1'
+	option https_proxy 'http://u:proxy-pw@proxy.lan:3128'
+	option http_proxy 'http://proxy.lan:3128'
+	option no_proxy 'localhost,.lan'
 UCI
 init start
 for pair in HOST_LIST=home.example.com,vpn.example.com IP4_HOST_LIST=a.example.com IP6_HOST_LIST=b.example.com \
@@ -117,11 +120,12 @@ for pair in HOST_LIST=home.example.com,vpn.example.com IP4_HOST_LIST=a.example.c
     DETECTION_TIMEOUT=4 UPDATE_TIMEOUT=9 RECORD_CACHE_TTL=600 TTL=1 RECORD_COMMENT="by dyncfdns" \
     API_PORT=5001 API_BIND=127.0.0.1 CONFIG_FILE="$root/etc/dyncfdns/config.json" LOG_LEVEL=info \
     LOG_FORMAT=json LOG_SYSLOG_SOCKET=/tmp/log ALLOW_CREATE_HOSTS=false PROXIED=false DRY_RUN=true \
-    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false; do
+    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false NO_PROXY=localhost,.lan; do
     check "$pair" test "$(env_of "${pair%%=*}")" = "${pair#*=}"
 done
 for pair in CLOUDFLARE_API_TOKEN=tok-123 CLOUDFLARE_API_KEY=key-456 API_TOKEN=st-789 \
-    NOTIFY_URL=https://hook.example.com/n HEALTHCHECKS=https://hc-ping.com/u UPTIMEKUMA=https://kuma.example.com/api/push/k; do
+    NOTIFY_URL=https://hook.example.com/n HEALTHCHECKS=https://hc-ping.com/u UPTIMEKUMA=https://kuma.example.com/api/push/k \
+    HTTPS_PROXY=http://u:proxy-pw@proxy.lan:3128 HTTP_PROXY=http://proxy.lan:3128; do
     var=${pair%%=*}
     check "$var as a file" test "$(cat "$(env_of "${var}_FILE")")" = "${pair#*=}"
     check "$var not in procd's data" bash -c "! grep -qF '${pair#*=}' '$work/ubus.log'"

@@ -199,8 +199,12 @@ fn first_of<'n>(r: &mut Reader, lower: &'n str, upper: &'n str) -> Option<(Strin
     Some((value, from))
 }
 
+/// From the environment (lowercase first) or, as a secret, from the file `<UPPER>_FILE` names.
 fn proxy_url(r: &mut Reader, lower: &str, upper: &str) -> Option<ProxyUrl> {
-    let (value, from) = first_of(r, lower, upper)?;
+    let (value, from) = match first_of(r, lower, upper) {
+        Some(found) => found,
+        None => (r.secret(upper)?.expose().to_string(), upper),
+    };
     match crate::transport::proxy::unusable(&value) {
         Some(why) => {
             // The value may hold credentials: not shown.

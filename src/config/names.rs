@@ -50,6 +50,8 @@ pub const FILE_BACKED: &[&str] = &[
     "NOTIFY_URL",
     "HEALTHCHECKS",
     "UPTIMEKUMA",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
 ];
 
 /// Another updater's name for one of ours, with the same meaning and syntax: (theirs, ours).
@@ -170,6 +172,8 @@ fn file_name(base: &str) -> &'static str {
         "API_TOKEN" => "API_TOKEN_FILE",
         "NOTIFY_URL" => "NOTIFY_URL_FILE",
         "HEALTHCHECKS" => "HEALTHCHECKS_FILE",
+        "HTTPS_PROXY" => "HTTPS_PROXY_FILE",
+        "HTTP_PROXY" => "HTTP_PROXY_FILE",
         _ => "UPTIMEKUMA_FILE",
     }
 }

@@ -464,3 +464,21 @@ fn ipv6_literals_in_urls_are_refused_with_the_way_out() {
     }
     assert!(parse_map(&with(&[("IP6_PROVIDER", "url:https://ip6-only.example/")])).is_ok());
 }
+
+#[test]
+fn proxies_lowercase_first_or_from_a_file() {
+    use crate::transport::proxy::ProxyUrl;
+    let c = parse_map(&with(&[
+        ("http_proxy", "http://low:3128"),
+        ("HTTP_PROXY", "http://up:3128"),
+        ("HTTPS_PROXY_FILE", "/secrets/token"),
+        ("no_proxy", "localhost, .lan"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        c.proxies.http,
+        Some(ProxyUrl::new("http://low:3128".into()))
+    );
+    assert_eq!(c.proxies.https, Some(ProxyUrl::new("file-token".into())));
+    assert_eq!(c.proxies.no_proxy, ["localhost", ".lan"]);
+}
