@@ -63,6 +63,8 @@ Variables (see README.md for details; favonia/cloudflare-ddns names work too):
   CLOUDFLARE_API_URL     API base URL (https://api.cloudflare.com/client/v4)
   DEBUG, LOG_LEVEL       DEBUG=true or LOG_LEVEL=debug|info|warn|error (info)
   LOG_FORMAT             text, json or syslog (text)
+  HTTPS_PROXY, HTTP_PROXY   an http:// proxy for outbound calls (CONNECT; or *_FILE)
+  NO_PROXY               hosts that go direct
 
 Signals: SIGTERM/SIGINT stop it; SIGHUP/SIGUSR1 ask for a pass now.
 ";
