@@ -94,6 +94,12 @@ fn value(cfg: &Config, name: &str) -> String {
         "NOTIFY_URL" => secret(cfg.reporters.notify_url.as_ref()),
         "HEALTHCHECKS" => secret(cfg.reporters.healthchecks.as_ref()),
         "UPTIMEKUMA" => secret(cfg.reporters.uptime_kuma.as_ref()),
+        _ => logs_and_network(cfg, name),
+    }
+}
+
+fn logs_and_network(cfg: &Config, name: &str) -> String {
+    match name {
         "LOG_LEVEL" => level(cfg.log_level).to_string(),
         "DEBUG" => (cfg.log_level == Level::Debug).to_string(),
         "LOG_FORMAT" => match cfg.log_format {

@@ -198,6 +198,36 @@ impl Pass<'_, '_> {
         }
     }
 
+    /// Records the outcome of a decision that needs no write; returns the action that does.
+    fn settle(&mut self, want: &Want, action: Action) -> Option<Action> {
+        match action {
+            Action::Keep(r) => {
+                crate::debug!("{} {} holds {}", want.host, r.rtype, r.content);
+                self.push(want, Some(r.content), State::Unchanged);
+            }
+            Action::Missing => {
+                // Warned about once by whoever runs passes (`missing_news`), not every pass.
+                crate::debug!("{} has no {} record", want.host, want.family.record_type());
+                self.push(want, None, State::Missing);
+            }
+            Action::Blocked(msg) => {
+                crate::error!("{msg}");
+                self.push(want, None, State::Failed(Failure::Blocked(msg)));
+            }
+            action if self.cfg.lifecycle.dry_run => {
+                crate::info!("dry run: would {}", writes::describe(&action));
+                // What the record holds (nothing yet, for a create): unchanged by a dry run.
+                let holds = match &action {
+                    Action::Update { old, .. } => Some(old.clone()),
+                    _ => None,
+                };
+                self.push(want, holds, State::WouldChange);
+            }
+            action => return Some(action),
+        }
+        None
+    }
+
     fn sync_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<(), CfError> {
         if let Err(error) = self.read_for(zone, &wants) {
             self.cache.invalidate(zone, error.is_stale_id());
@@ -237,38 +267,6 @@ impl Pass<'_, '_> {
             Some(error) => Err(error),
             None => Ok(()),
         }
-    }
-}
-
-impl Pass<'_, '_> {
-    /// Records the outcome of a decision that needs no write; returns the action that does.
-    fn settle(&mut self, want: &Want, action: Action) -> Option<Action> {
-        match action {
-            Action::Keep(r) => {
-                crate::debug!("{} {} holds {}", want.host, r.rtype, r.content);
-                self.push(want, Some(r.content), State::Unchanged);
-            }
-            Action::Missing => {
-                // Warned about once by whoever runs passes (`missing_news`), not every pass.
-                crate::debug!("{} has no {} record", want.host, want.family.record_type());
-                self.push(want, None, State::Missing);
-            }
-            Action::Blocked(msg) => {
-                crate::error!("{msg}");
-                self.push(want, None, State::Failed(Failure::Blocked(msg)));
-            }
-            action if self.cfg.lifecycle.dry_run => {
-                crate::info!("dry run: would {}", writes::describe(&action));
-                // What the record holds (nothing yet, for a create): unchanged by a dry run.
-                let holds = match &action {
-                    Action::Update { old, .. } => Some(old.clone()),
-                    _ => None,
-                };
-                self.push(want, holds, State::WouldChange);
-            }
-            action => return Some(action),
-        }
-        None
     }
 }
 
