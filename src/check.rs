@@ -58,11 +58,7 @@ pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
 
 fn describe_pass(report: &Report, cache: &Cache, text: &mut String, problems: &mut Vec<String>) {
     for d in &report.detections {
-        let ip = match d.family {
-            crate::config::Family::V4 => report.ipv4,
-            crate::config::Family::V6 => report.ipv6,
-        };
-        if let (Some(ip), Some(p)) = (ip, &d.provider) {
+        if let (Some(ip), Some(p)) = (report.address(d.family), &d.provider) {
             let _ = writeln!(text, "  {}: {ip} (from {p})", d.family.name());
         }
     }
@@ -79,10 +75,7 @@ fn describe_pass(report: &Report, cache: &Cache, text: &mut String, problems: &m
         let zone = known.map_or("no zone".to_string(), |z| {
             format!("zone {}{record}", z.name)
         });
-        let ip = match o.family {
-            crate::config::Family::V4 => report.ipv4,
-            crate::config::Family::V6 => report.ipv6,
-        };
+        let ip = report.address(o.family);
         let _ = writeln!(
             text,
             "  {} {} ({zone}): {}",

@@ -83,11 +83,8 @@ fn run_once(dry_run: bool) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    transport::proxy::configure(cfg.proxies.clone());
     // As PID 1 (a Kubernetes CronJob) nothing else would stop it; a stop ends a hung call at once.
-    if let Err(e) = signals::install() {
-        warn!("cannot install signal handlers: {e}");
-    }
+    one_shot(&cfg);
     let mut cache = sync::Cache::default();
     let report = sync::run_pass(&cfg, &mut cache, &mut event_loop::AtOnce, clock::now_unix());
     let (warnings, _) = sync::missing_news(&mut Default::default(), &report);
@@ -170,15 +167,21 @@ fn run_delete_on_stop() -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    transport::proxy::configure(cfg.proxies.clone());
     // A second stop signal ends the deletes at once.
-    if let Err(e) = signals::install() {
-        warn!("cannot install signal handlers: {e}");
-    }
+    one_shot(&cfg);
     let mut cache = sync::Cache::default();
     cache.begin(clock::now_unix(), cfg.cloudflare.cache_ttl);
     event_loop::delete_on_stop(&cfg, &mut cache);
     ExitCode::SUCCESS
+}
+
+/// For a command that runs once: outbound calls as configured, and stop signals that end a
+/// hung call at once.
+fn one_shot(cfg: &config::Config) {
+    transport::proxy::configure(cfg.proxies.clone());
+    if let Err(e) = signals::install() {
+        warn!("cannot install signal handlers: {e}");
+    }
 }
 
 fn run_healthcheck() -> ExitCode {

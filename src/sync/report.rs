@@ -176,6 +176,14 @@ pub struct Tally {
 }
 
 impl Report {
+    /// The address detected for a family, if it was.
+    pub fn address(&self, family: Family) -> Option<IpAddr> {
+        match family {
+            Family::V4 => self.ipv4,
+            Family::V6 => self.ipv6,
+        }
+    }
+
     /// No failure. A host without a record while creation is off is a warning, not a failure.
     pub fn ok(&self) -> bool {
         self.errors.is_empty() && self.tally().failed == 0
