@@ -12,10 +12,7 @@ const LONG: Duration = Duration::from_secs(30);
 const API_TOKEN: &str = "extras-token";
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dyncfdns-extra-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    work_dir("extra", name)
 }
 
 fn setup(cf: &FakeCloudflare, ip: &IpEcho) -> Vec<(String, String)> {

@@ -12,10 +12,7 @@ const NEW: &str = "8.8.4.4";
 const LONG: Duration = Duration::from_secs(30);
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dyncfdns-fault-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    work_dir("fault", name)
 }
 
 /// A service that reads the records every pass, so a fault on the read hits the next pass.

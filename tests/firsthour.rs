@@ -14,10 +14,7 @@ const V6: &str = "2606:4700:4700::64";
 const LONG: Duration = Duration::from_secs(30);
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dyncfdns-first-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    work_dir("first", name)
 }
 
 fn zone(cf: &FakeCloudflare, hosts: &[&str]) -> String {

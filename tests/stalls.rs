@@ -13,10 +13,7 @@ const NEW: &str = "8.8.4.4";
 const LONG: Duration = Duration::from_secs(60);
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dyncfdns-stall-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    work_dir("stall", name)
 }
 
 /// `zones` zones with one managed host each, all holding `ip`; returns the host list.

@@ -107,3 +107,12 @@ pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A fresh, empty working directory for one test: `dyncfdns-<kind>-<name>-<pid>` under the
+/// system's temporary directory.
+pub fn work_dir(kind: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("dyncfdns-{kind}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
