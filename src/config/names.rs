@@ -158,6 +158,7 @@ pub fn near_miss(name: &str) -> Option<&'static str> {
         .chain(TRANSLATED.iter().copied());
     let allowed = if name.len() >= 8 { 2 } else { 1 };
     candidates
+        .filter(|c| c.len().abs_diff(name.len()) <= allowed)
         .map(|c| (distance(name, c), c))
         .filter(|(d, _)| *d <= allowed)
         .min_by_key(|(d, _)| *d)

@@ -9,7 +9,11 @@ use crate::log::{Format, Level};
 pub fn effective(cfg: &Config) -> Vec<(&'static str, String, String)> {
     names::OURS
         .iter()
-        .map(|name| (*name, value(cfg, name), origin(cfg, name)))
+        // Values come from outside: control characters are escaped, as in the log.
+        .map(|name| {
+            let value = crate::log::escape(&value(cfg, name)).into_owned();
+            (*name, value, origin(cfg, name))
+        })
         .collect()
 }
 

@@ -482,3 +482,14 @@ fn proxies_lowercase_first_or_from_a_file() {
     assert_eq!(c.proxies.https, Some(ProxyUrl::new("file-token".into())));
     assert_eq!(c.proxies.no_proxy, ["localhost", ".lan"]);
 }
+
+#[test]
+fn check_escapes_values_from_outside() {
+    let c = parse_map(&with(&[("RECORD_COMMENT", "a\u{1b}[2Jb\nc")])).unwrap();
+    let shown = effective(&c);
+    let (_, comment, _) = shown
+        .iter()
+        .find(|(n, _, _)| *n == "RECORD_COMMENT")
+        .unwrap();
+    assert!(!comment.chars().any(char::is_control), "{comment:?}");
+}
