@@ -41,6 +41,7 @@ check(kv.get("RestartPreventExitStatus") == "2", "systemd: no restart on a confi
 check(seconds(kv.get("RestartSec", "0")) >= 30, "systemd: a slow restart")
 check("README" in kv.get("Documentation", ""), "systemd: Documentation points at the README")
 check("/etc/dyncfdns/env" in kv.get("EnvironmentFile", ""), "systemd: reads /etc/dyncfdns/env")
+check(re.search(r"kill -USR1 \$MAINPID", kv.get("ExecReload", "")) is not None, "systemd: reload asks for a pass (SIGUSR1)")
 
 k8s = [d for d in yaml.safe_load_all(open("scripts/kubernetes/dyncfdns.yaml")) if d and d["kind"] == "Deployment"][0]
 cont = k8s["spec"]["template"]["spec"]["containers"][0]

@@ -343,3 +343,19 @@ fn sigterm_ends_once_during_a_hung_call() {
         "it exited, not killed by the signal"
     );
 }
+
+/// UPDATE_ON_START=false: the first pass waits one interval.
+#[test]
+fn the_first_pass_can_wait_an_interval() {
+    let cf = FakeCloudflare::start_direct();
+    let ip = IpEcho::start(OLD);
+    let hosts = zones(&cf, 1, OLD);
+    let mut e = service_env(&cf, &ip, &hosts);
+    set(&mut e, "UPDATE_INTERVAL", "3");
+    set(&mut e, "UPDATE_ON_START", "false");
+    let d = Daemon::start(&e, &dir("no-start-pass"));
+    d.wait_for("UPDATE_ON_START=false: the first pass in 3 s", 1, LONG);
+    d.wait_for("status API on", 1, LONG);
+    assert!(cf.calls().is_empty() && ip.hits() == 0, "no pass at start");
+    d.wait_for("pass ok", 1, LONG);
+}
