@@ -2,7 +2,7 @@
 //! the asked family.
 
 use crate::config::{Family, Provider};
-use crate::transport::{Method, Request, Transport, TransportError};
+use crate::transport::{Dial, Method, Request, Transport, TransportError};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -108,11 +108,12 @@ fn ask(
     timeout_secs: u64,
     transport: &mut dyn Transport,
 ) -> Result<IpAddr, DetectError> {
-    let url = match provider {
+    let (url, dial) = match provider {
         Provider::Static(ip) => return Ok(*ip),
         Provider::Interface(name) => return interface_address(name, family),
         Provider::Local => return local_address(family),
-        Provider::Url(url) => url.as_str(),
+        Provider::Url(url) => (url.as_str(), Dial::Any),
+        Provider::UrlVia(_, url) => (url.as_str(), only(family)),
         builtin => builtin_url(builtin, family),
     };
     let response = transport
@@ -124,6 +125,7 @@ fn ask(
             timeout_secs,
             max_body: MAX_ANSWER,
             redirects: crate::transport::REDIRECTS,
+            dial,
         })
         .map_err(DetectError::Transport)?;
     if response.status != 200 {
@@ -153,18 +155,29 @@ fn local_address(family: Family) -> Result<IpAddr, DetectError> {
     Ok(ip)
 }
 
-/// Family-specific endpoints, so an answer can only be of the asked family.
-/// minreq cannot dial a bracketed IPv6 literal, so Cloudflare's IPv6 trace goes by a
-/// dual-stack name; a wrong-family answer is rejected and the next provider is tried.
-pub fn builtin_url(provider: &Provider, family: Family) -> &'static str {
-    match (provider, family) {
+/// Dialling only the detection's family.
+fn only(family: Family) -> Dial {
+    match family {
+        Family::V4 => Dial::V4,
+        Family::V6 => Dial::V6,
+    }
+}
+
+/// Family-specific endpoints, so an answer can only be of the asked family. Cloudflare's
+/// trace for IPv6 goes by a dual-stack name dialled over IPv6 only, so the answer never
+/// depends on which family the resolver puts first (nor on a NAT64 gateway's IPv4).
+pub fn builtin_url(provider: &Provider, family: Family) -> (&'static str, Dial) {
+    let url = match (provider, family) {
         (Provider::Cloudflare, Family::V4) => "https://1.1.1.1/cdn-cgi/trace",
-        (Provider::Cloudflare, Family::V6) => "https://one.one.one.one/cdn-cgi/trace",
+        (Provider::Cloudflare, Family::V6) => {
+            return ("https://one.one.one.one/cdn-cgi/trace", Dial::V6)
+        }
         (Provider::Ipify, Family::V4) => "https://api4.ipify.org",
         (Provider::Ipify, Family::V6) => "https://api6.ipify.org",
         (_, Family::V4) => "https://ipv4.icanhazip.com",
         (_, Family::V6) => "https://ipv6.icanhazip.com",
-    }
+    };
+    (url, Dial::Any)
 }
 
 /// Accepts a bare address, a `/cdn-cgi/trace` body (`ip=` line) or JSON with an `"ip"` field.
@@ -358,7 +371,9 @@ mod tests {
         for p in [Provider::Cloudflare, Provider::Ipify, Provider::Icanhazip] {
             assert_ne!(builtin_url(&p, Family::V4), builtin_url(&p, Family::V6));
         }
-        assert!(builtin_url(&Provider::Ipify, Family::V6).contains("api6"));
+        assert!(builtin_url(&Provider::Ipify, Family::V6).0.contains("api6"));
+        // A dual-stack name: the answer's family must not be the resolver's choice.
+        assert_eq!(builtin_url(&Provider::Cloudflare, Family::V6).1, Dial::V6);
     }
 
     #[test]

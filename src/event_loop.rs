@@ -12,7 +12,7 @@ use crate::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
 use crate::sys::{self, PollFd};
-use crate::transport::{Deadline, Minreq, Request, Response, Transport, TransportError};
+use crate::transport::{Deadline, Http, Request, Response, Transport, TransportError};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -63,7 +63,7 @@ pub struct AtOnce;
 
 impl Transport for AtOnce {
     fn send(&mut self, request: Request) -> Result<Response, TransportError> {
-        signals::abandonable(|| Minreq.send(request)).unwrap_or(Err(TransportError::ShuttingDown))
+        signals::abandonable(|| Http.send(request)).unwrap_or(Err(TransportError::ShuttingDown))
     }
 }
 

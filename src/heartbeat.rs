@@ -62,6 +62,7 @@ fn ping(transport: &mut dyn Transport, url: &str) {
         timeout_secs: REPORT_TIMEOUT,
         max_body: 4096,
         redirects: crate::transport::REDIRECTS,
+        dial: crate::transport::Dial::Any,
     });
     match result {
         Ok(r) if (200..300).contains(&r.status) => {}

@@ -79,12 +79,12 @@ fn log_config_error(e: &config::ConfigError) {
 }
 
 fn run_once(dry_run: bool) -> ExitCode {
-    let cfg = match load_config(dry_run) {
+    let mut cfg = match load_config(dry_run) {
         Ok(c) => c,
         Err(code) => return code,
     };
     // As PID 1 (a Kubernetes CronJob) nothing else would stop it; a stop ends a hung call at once.
-    one_shot(&cfg);
+    one_shot(&mut cfg);
     let mut cache = sync::Cache::default();
     let report = sync::run_pass(&cfg, &mut cache, &mut event_loop::AtOnce, clock::now_unix());
     let (warnings, _) = sync::missing_news(&mut Default::default(), &report);
@@ -99,7 +99,7 @@ fn run_once(dry_run: bool) -> ExitCode {
 }
 
 fn run_service(dry_run: bool) -> ExitCode {
-    let cfg = match load_config(dry_run) {
+    let mut cfg = match load_config(dry_run) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -112,7 +112,7 @@ fn run_service(dry_run: bool) -> ExitCode {
             );
         }
     }
-    transport::proxy::configure(cfg.proxies.clone());
+    outbound(&mut cfg);
     let store = config::FileStore(cfg.status_api.config_file.clone());
     let token = match cfg.status_api.port {
         None => None,
@@ -163,22 +163,28 @@ fn announce_token(cfg: &config::Config, token: &config::Secret, origin: &config:
 /// What a stop signal during an outbound call turns the service into when DELETE_ON_STOP is
 /// set: the same process (PID 1 stays PID 1), which reads and deletes the managed records.
 fn run_delete_on_stop() -> ExitCode {
-    let cfg = match load_config(false) {
+    let mut cfg = match load_config(false) {
         Ok(c) => c,
         Err(code) => return code,
     };
     // A second stop signal ends the deletes at once.
-    one_shot(&cfg);
+    one_shot(&mut cfg);
     let mut cache = sync::Cache::default();
     cache.begin(clock::now_unix(), cfg.cloudflare.cache_ttl);
     event_loop::delete_on_stop(&cfg, &mut cache);
     ExitCode::SUCCESS
 }
 
+/// Proxies and CA roots for this process's outbound calls, set before the first one.
+fn outbound(cfg: &mut config::Config) {
+    transport::proxy::configure(cfg.proxies.clone());
+    transport::trust::configure(&mut cfg.trust);
+}
+
 /// For a command that runs once: outbound calls as configured, and stop signals that end a
 /// hung call at once.
-fn one_shot(cfg: &config::Config) {
-    transport::proxy::configure(cfg.proxies.clone());
+fn one_shot(cfg: &mut config::Config) {
+    outbound(cfg);
     if let Err(e) = signals::install() {
         warn!("cannot install signal handlers: {e}");
     }
@@ -213,7 +219,7 @@ fn run_healthcheck() -> ExitCode {
 }
 
 fn run_check(offline: bool) -> ExitCode {
-    let cfg = match load_config(false) {
+    let mut cfg = match load_config(false) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -221,7 +227,7 @@ fn run_check(offline: bool) -> ExitCode {
         print!("{}", check::configuration(&cfg));
         return ExitCode::SUCCESS;
     }
-    transport::proxy::configure(cfg.proxies.clone());
+    outbound(&mut cfg);
     let found = check::run(&cfg, &mut event_loop::AtOnce, clock::now_unix());
     print!("{}", found.text);
     if found.problems == 0 {

@@ -96,6 +96,7 @@ impl Notifier {
                 timeout_secs: crate::bounds::REPORT_TIMEOUT,
                 max_body: 4096,
                 redirects: crate::transport::REDIRECTS,
+                dial: crate::transport::Dial::Any,
             });
             let why = match result {
                 Ok(r) if (200..300).contains(&r.status) => {

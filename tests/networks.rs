@@ -1,12 +1,14 @@
 //! Networks as users have them: every outbound call through an HTTP proxy (CONNECT) when
-//! HTTP_PROXY / HTTPS_PROXY say so, NO_PROXY exempting hosts, credentials never in logs, and
-//! URLs the HTTP client cannot dial refused at start.
+//! HTTP_PROXY / HTTPS_PROXY say so, NO_PROXY exempting hosts, credentials never in logs,
+//! proxies it cannot use refused at start; a private CA trusted through SSL_CERT_FILE /
+//! SSL_CERT_DIR, for the API, a webhook and a heartbeat.
 
 mod common;
 
 use base64::Engine;
 use common::proxy::Proxy;
 use common::*;
+use std::time::Duration;
 
 const OLD: &str = "93.184.216.34";
 const NEW: &str = "8.8.4.4";
@@ -121,4 +123,158 @@ fn proxies_it_cannot_use_are_configuration_errors() {
         assert!(r.stderr.contains(name), "{name}: {}", r.stderr);
         assert!(!r.stderr.contains("pw@"), "credentials not echoed");
     }
+}
+
+/// A Cloudflare behind a private CA, the CA's PEM written where SSL_CERT_FILE can name it.
+struct PrivateCa {
+    pki: common::tls::Pki,
+    cf: FakeCloudflare,
+    ip: IpEcho,
+    dir: std::path::PathBuf,
+}
+
+impl PrivateCa {
+    fn start(name: &str) -> PrivateCa {
+        let pki = common::tls::private_ca();
+        let cf = FakeCloudflare::start_at("127.0.0.1".parse().unwrap(), Some(pki.server.clone()));
+        let z = cf.add_zone("example.com");
+        for host in ["a.example.com", "b.example.com", "c.example.com"] {
+            cf.add_record(&z, host, "A", OLD, 1, false, None);
+        }
+        let dir = work_dir("roots", name);
+        std::fs::write(dir.join("lan-ca.pem"), &pki.ca_pem).unwrap();
+        let ip = IpEcho::start(NEW);
+        PrivateCa { pki, cf, ip, dir }
+    }
+
+    fn ca_file(&self) -> String {
+        self.dir.join("lan-ca.pem").display().to_string()
+    }
+}
+
+#[test]
+fn a_private_ca_is_trusted_when_named_and_only_then() {
+    let w = PrivateCa::start("trusted");
+    assert!(w.cf.api_url().starts_with("https://127.0.0.1:"));
+    let mut e = env(&w.cf, &w.ip, "a.example.com");
+    let refused = run(&["once"], &e);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("UnknownIssuer"),
+        "the built-in roots do not know it: {}",
+        refused.stderr
+    );
+    assert_eq!(w.cf.find("a.example.com", "A")[0].content, OLD);
+
+    set(&mut e, "SSL_CERT_FILE", &w.ca_file());
+    let r = run(&["once"], &e);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(w.cf.find("a.example.com", "A")[0].content, NEW);
+    let check = run(&["check", "--offline"], &e);
+    assert!(
+        check
+            .stdout
+            .contains(&format!("{} (1 certificates)", w.ca_file())),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("builtin: trusting built-in ("),
+        "{}",
+        check.stdout
+    );
+
+    // A directory of them, instead of the built-in roots.
+    let mut e = env(&w.cf, &w.ip, "b.example.com");
+    set(&mut e, "SSL_CERT_DIR", &w.dir.display().to_string());
+    set(&mut e, "TLS_ROOTS", "file");
+    let r = run(&["once"], &e);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(w.cf.find("b.example.com", "A")[0].content, NEW);
+    let check = run(&["check", "--offline"], &e);
+    assert!(
+        check.stdout.contains("file: trusting 1 from "),
+        "{}",
+        check.stdout
+    );
+}
+
+#[test]
+fn a_ca_file_it_cannot_use_exits_2_naming_it() {
+    let w = PrivateCa::start("unusable");
+    let key_only = w.dir.join("key-only.pem");
+    std::fs::write(
+        &key_only,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    for (name, value, says) in [
+        (
+            "SSL_CERT_FILE",
+            key_only.display().to_string(),
+            "key-only.pem: holds no PEM certificate",
+        ),
+        (
+            "SSL_CERT_FILE",
+            w.dir.join("absent.pem").display().to_string(),
+            "absent.pem",
+        ),
+        (
+            "SSL_CERT_DIR",
+            w.dir.join("none").display().to_string(),
+            "none",
+        ),
+    ] {
+        let mut e = env(&w.cf, &w.ip, "a.example.com");
+        set(&mut e, name, &value);
+        let r = run(&["once"], &e);
+        assert_eq!(r.code, 2, "{name}={value}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(name) && r.stderr.contains(says),
+            "{}",
+            r.stderr
+        );
+        assert!(w.cf.calls().is_empty(), "nothing is sent");
+    }
+}
+
+#[test]
+fn webhook_and_heartbeat_behind_a_private_ca_through_the_proxy() {
+    let w = PrivateCa::start("reports");
+    let hook = Recorder::start_at("127.0.0.1".parse().unwrap(), Some(w.pki.server.clone()));
+    let hc = Recorder::start_at("127.0.0.1".parse().unwrap(), Some(w.pki.server.clone()));
+    let proxy = Proxy::start(Some(&basic("user:s3cret-pw")));
+    let mut e = env(&w.cf, &w.ip, "c.example.com");
+    set(&mut e, "SSL_CERT_FILE", &w.ca_file());
+    set(&mut e, "HTTPS_PROXY", &proxy.url("user:s3cret-pw@"));
+    set(&mut e, "NOTIFY_URL", &hook.url("/hook/key-in-path"));
+    set(&mut e, "HEALTHCHECKS", &hc.url("/ping/uuid"));
+    set(&mut e, "API_PORT", "0");
+    set(&mut e, "UPDATE_INTERVAL", "600");
+    let d = Daemon::start(&e, &work_dir("roots", "reports-run"));
+    let notes = hook.wait_for(1, Duration::from_secs(30));
+    assert!(
+        notes[0].body.contains(r#""host":"c.example.com""#),
+        "{}",
+        notes[0].body
+    );
+    let pings = hc.wait_for(2, Duration::from_secs(30));
+    assert_eq!(pings[1].path, "/ping/uuid");
+    assert_eq!(w.cf.find("c.example.com", "A")[0].content, NEW);
+    let tunnels = proxy.tunnels();
+    for port in [hook.port(), hc.port(), w.cf.port()] {
+        let target = format!("127.0.0.1:{port}");
+        assert!(
+            tunnels.iter().any(|t| t.target == target && t.connect),
+            "{target} through the proxy: {tunnels:?}"
+        );
+    }
+    assert!(tunnels
+        .iter()
+        .all(|t| t.authorization.as_deref() == Some(basic("user:s3cret-pw").as_str())));
+    let log = d.log();
+    assert!(
+        !log.contains("s3cret-pw") && !log.contains("key-in-path"),
+        "{log}"
+    );
 }

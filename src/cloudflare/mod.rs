@@ -212,6 +212,7 @@ impl<'a> Client<'a> {
             timeout_secs: self.timeout_secs,
             max_body: MAX_BODY,
             redirects: 0,
+            dial: crate::transport::Dial::Any,
         });
         self.log
             .push((method, response.as_ref().map_or(0, |r| r.status)));

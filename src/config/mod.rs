@@ -5,6 +5,7 @@
 mod files;
 mod model;
 mod names;
+mod network;
 mod parsers;
 mod reader;
 mod show;
@@ -20,7 +21,6 @@ pub use show::effective;
 pub use token::{status_token, FileStore, TokenOrigin, TokenStore};
 
 use crate::log::{Format, Level};
-use crate::transport::proxy::{Proxies, ProxyUrl};
 use reader::Reader;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -135,7 +135,8 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     let log_level = r.log_level();
     let log_format = log_format(&mut r);
     let syslog_socket = syslog_socket(&mut r);
-    let proxies = proxies(&mut r);
+    let proxies = network::proxies(&mut r);
+    let trust = network::trust(&mut r);
     let _ = r.boolean("EMOJI", true);
     let status_api = status_api(&mut r);
     let reporters = Reporters {
@@ -163,55 +164,11 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         warnings,
         origins,
         proxies,
+        trust,
     });
     match config {
         Some(c) => r.finish(c),
         None => Err(ConfigError(r.problems)),
-    }
-}
-
-/// The proxies, lowercase names first as curl and Go read them.
-fn proxies(r: &mut Reader) -> Proxies {
-    let no_proxy = first_of(r, "no_proxy", "NO_PROXY")
-        .map(|(v, _)| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    Proxies {
-        https: proxy_url(r, "https_proxy", "HTTPS_PROXY"),
-        http: proxy_url(r, "http_proxy", "HTTP_PROXY"),
-        no_proxy,
-    }
-}
-
-/// The value and the name it was found under.
-fn first_of<'n>(r: &mut Reader, lower: &'n str, upper: &'n str) -> Option<(String, &'n str)> {
-    let (value, from) = match r.raw(lower) {
-        Some(v) => (v, lower),
-        None => (r.raw(upper)?, upper),
-    };
-    r.origins
-        .insert(upper.to_string(), Origin::Env(from.to_string()));
-    Some((value, from))
-}
-
-/// From the environment (lowercase first) or, as a secret, from the file `<UPPER>_FILE` names.
-fn proxy_url(r: &mut Reader, lower: &str, upper: &str) -> Option<ProxyUrl> {
-    let (value, from) = match first_of(r, lower, upper) {
-        Some(found) => found,
-        None => (r.secret(upper)?.expose().to_string(), upper),
-    };
-    match crate::transport::proxy::unusable(&value) {
-        Some(why) => {
-            // The value may hold credentials: not shown.
-            r.problems.push(format!("{from}: {why}"));
-            None
-        }
-        None => Some(ProxyUrl::new(value)),
     }
 }
 

@@ -73,6 +73,8 @@ pub enum Provider {
     /// The local address the system would use to reach Cloudflare (no packet is sent).
     Local,
     Url(String),
+    /// A URL reached over the detection's family only (favonia's `url.via4:` / `url.via6:`).
+    UrlVia(Family, String),
     Interface(String),
     Static(IpAddr),
 }
@@ -86,6 +88,10 @@ impl fmt::Display for Provider {
             Provider::Local => f.write_str("local"),
             // Its path and query may hold a key: scheme and host only, everywhere it is shown.
             Provider::Url(u) => write!(f, "url:{}", crate::transport::redacted(u)),
+            Provider::UrlVia(family, u) => {
+                let via = if *family == Family::V4 { 4 } else { 6 };
+                write!(f, "url.via{via}:{}", crate::transport::redacted(u))
+            }
             Provider::Interface(i) => write!(f, "interface:{i}"),
             Provider::Static(ip) => write!(f, "static:{ip}"),
         }
@@ -190,6 +196,8 @@ pub struct Config {
     pub origins: BTreeMap<String, Origin>,
     /// HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
     pub proxies: Proxies,
+    /// The CA roots; `transport::trust::configure` moves the extra ones out.
+    pub trust: crate::transport::trust::Trust,
 }
 
 impl Config {

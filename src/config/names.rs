@@ -39,6 +39,9 @@ pub const OURS: &[&str] = &[
     "HTTPS_PROXY",
     "HTTP_PROXY",
     "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "TLS_ROOTS",
 ];
 
 /// Those that may come from a file through `NAME_FILE`.

@@ -37,20 +37,14 @@ pub fn parse_seconds(v: &str) -> Option<u64> {
     digits.is_empty().then_some(total).filter(|_| !v.is_empty())
 }
 
-/// A URL whose host is a bracketed IPv6 literal (`http://[2001:db8::1]/`): the HTTP client
-/// reads the first `:` as the port's start, so such a URL cannot be dialled.
-pub fn has_ipv6_literal(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.rsplit('@').next().unwrap_or("").starts_with('[')
-}
-
-/// What to say about such a URL, after the variable's name.
-pub const IPV6_LITERAL: &str = "an IPv6 literal in a URL ([...]) cannot be dialled by the HTTP client; use a host name that resolves to that address (an /etc/hosts line will do)";
-
 pub fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let host = rest.split(['/', ':']).next().unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or("");
+    if authority.starts_with("[::1]") {
+        return true;
+    }
+    let host = authority.split(':').next().unwrap_or("");
     host == "localhost" || host.starts_with("127.")
 }
 
@@ -116,9 +110,18 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
         ("local", None) => Ok(Some(Provider::Local)),
         ("local.iface" | "local.iface.stable", Some(i)) => parse_provider(&format!("interface:{i}"), family),
         ("literal", Some(a)) => parse_provider(&format!("static:{a}"), family),
-        ("url.via4" | "url.via6", _) => Err(format!(
-            "{item:?}: choosing the family of the connection has no equivalent; use url:<URL> with an address-family-specific URL"
-        )),
+        ("url.via4" | "url.via6", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
+            let asked = if kind == "url.via4" { Family::V4 } else { Family::V6 };
+            if asked != family {
+                return Err(format!(
+                    "{kind}: dials over {} only, so it cannot detect an {} address",
+                    asked.name(),
+                    family.name()
+                ));
+            }
+            Ok(Some(Provider::UrlVia(family, u.to_string())))
+        }
+        ("url.via4" | "url.via6", _) => Err(format!("{kind}: needs an http:// or https:// URL")),
         ("file", _) => Err(format!(
             "{item:?}: reading the address from a file has no equivalent; use static:<address> or url:<URL>"
         )),
@@ -130,7 +133,6 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
         )),
         ("ipify", None) => Ok(Some(Provider::Ipify)),
         ("icanhazip", None) => Ok(Some(Provider::Icanhazip)),
-        ("url", Some(u)) if has_ipv6_literal(u) => Err(format!("url: {IPV6_LITERAL}")),
         ("url", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
             Ok(Some(Provider::Url(u.to_string())))
         }

@@ -4,8 +4,7 @@
 use super::model::{Auth, ConfigError, Family, Origin, Provider, Secret, DEFAULT_API_URL};
 use super::names;
 use super::parsers::{
-    check_host, has_ipv6_literal, is_loopback_url, normalize_host, parse_bool, parse_provider,
-    parse_seconds, IPV6_LITERAL,
+    check_host, is_loopback_url, normalize_host, parse_bool, parse_provider, parse_seconds,
 };
 use crate::log::Level;
 use std::collections::BTreeMap;
@@ -123,10 +122,7 @@ impl<'a> Reader<'a> {
     pub(super) fn url_secret(&mut self, name: &str) -> Option<Secret> {
         let url = self.secret(name)?;
         let u = url.expose();
-        if has_ipv6_literal(u) {
-            self.problems.push(format!("{name}: {IPV6_LITERAL}"));
-            None
-        } else if (u.starts_with("https://") || u.starts_with("http://"))
+        if (u.starts_with("https://") || u.starts_with("http://"))
             && !u.contains(char::is_whitespace)
         {
             Some(url)
@@ -232,10 +228,7 @@ impl<'a> Reader<'a> {
             .text("CLOUDFLARE_API_URL")
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
         let url = url.trim_end_matches('/').to_string();
-        if has_ipv6_literal(&url) {
-            self.problems
-                .push(format!("CLOUDFLARE_API_URL: {IPV6_LITERAL}"));
-        } else if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
             self.problems.push(format!(
                 "CLOUDFLARE_API_URL: expected an http:// or https:// URL, got {url:?}"
             ));

@@ -116,7 +116,20 @@ fn logs_and_network(cfg: &Config, name: &str) -> String {
         "HTTPS_PROXY" => proxy(cfg.proxies.https.as_ref()),
         "HTTP_PROXY" => proxy(cfg.proxies.http.as_ref()),
         "NO_PROXY" => list(&cfg.proxies.no_proxy),
+        "SSL_CERT_FILE" | "SSL_CERT_DIR" => roots_from(cfg, name),
+        "TLS_ROOTS" => {
+            let kind = if cfg.trust.builtin { "builtin" } else { "file" };
+            format!("{kind}: trusting {}", cfg.trust.describe())
+        }
         _ => String::new(),
+    }
+}
+
+/// The files and directories a variable named, with how many certificates each gave.
+fn roots_from(cfg: &Config, name: &str) -> String {
+    match cfg.origins.get(name) {
+        None => "not set".to_string(),
+        Some(_) => cfg.trust.sources_of(name == "SSL_CERT_DIR"),
     }
 }
 

@@ -413,7 +413,6 @@ fn settings_without_an_equivalent_are_refused_by_name() {
         ("UPDATE_CRON", "*/5 * * * *"),
         ("UPDATE_CRON", "@once"),
         ("IP4_PROVIDER", "file:/ip"),
-        ("IP4_PROVIDER", "url.via6:https://x"),
         ("IP4_PROVIDER", "static:1.2.3.4,5.6.7.8"),
     ] {
         let p = problems(&with(&[(name, value)]));
@@ -443,26 +442,68 @@ fn log_formats() {
 }
 
 #[test]
-fn ipv6_literals_in_urls_are_refused_with_the_way_out() {
-    for (name, value) in [
-        ("IP6_PROVIDER", "url:https://[2001:db8::1]/ip"),
+fn ipv6_literals_in_urls_are_accepted_and_via_providers_keep_their_family() {
+    let c = parse_map(&with(&[
+        (
+            "IP6_PROVIDER",
+            "url:https://[2001:db8::1]/ip, url.via6:http://ip.lan/",
+        ),
         ("CLOUDFLARE_API_URL", "https://[2001:db8::1]:8443/client/v4"),
         ("NOTIFY_URL", "http://user:pw@[::1]:8080/hook"),
-        ("HEALTHCHECKS", "https://[2606:4700::1]/ping"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        c.detection.ip6,
+        [
+            Provider::Url("https://[2001:db8::1]/ip".into()),
+            Provider::UrlVia(Family::V6, "http://ip.lan/".into())
+        ]
+    );
+    assert_eq!(c.cloudflare.api_url, "https://[2001:db8::1]:8443/client/v4");
+    assert_eq!(
+        Provider::UrlVia(Family::V4, "http://u:k@ip.lan/x".into()).to_string(),
+        "url.via4:http://ip.lan/…"
+    );
+    for (name, value) in [
+        ("IP4_PROVIDER", "url.via6:https://x"),
+        ("IP6_PROVIDER", "url.via4:https://x"),
+        ("IP4_PROVIDER", "url.via4:ftp://x"),
     ] {
         let p = problems(&with(&[(name, value)]));
         assert!(
-            p.iter().any(|p| p.starts_with(name)
-                && p.contains("IPv6 literal")
-                && p.contains("/etc/hosts")),
-            "{name}: {p:?}"
-        );
-        assert!(
-            !p.iter().any(|p| p.contains("pw@")),
-            "the value is not echoed"
+            p.iter().any(|p| p.contains("url.via")),
+            "{name}={value}: {p:?}"
         );
     }
-    assert!(parse_map(&with(&[("IP6_PROVIDER", "url:https://ip6-only.example/")])).is_ok());
+}
+
+#[test]
+fn ca_roots_from_files_or_a_clear_refusal() {
+    let dir = std::env::temp_dir().join(format!("dyncfdns-roots-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let path = |p: std::path::PathBuf| -> &'static str { p.to_string_lossy().into_owned().leak() };
+    for (vars, expect) in [
+        (
+            vec![("SSL_CERT_FILE", path(empty))],
+            "empty.pem: holds no PEM certificate",
+        ),
+        (
+            vec![("SSL_CERT_FILE", path(dir.join("missing.pem")))],
+            "missing.pem",
+        ),
+        (vec![("SSL_CERT_DIR", path(dir.clone()))], "empty.pem"),
+        (vec![("TLS_ROOTS", "file")], "neither is set"),
+        (vec![("TLS_ROOTS", "system")], "TLS_ROOTS"),
+    ] {
+        let p = problems(&with(&vars));
+        assert!(p.iter().any(|p| p.contains(expect)), "{vars:?}: {p:?}");
+    }
+    let c = parse_map(&with(&[])).unwrap();
+    assert!(c.trust.builtin && !c.trust.has_extra());
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -1,42 +1,10 @@
-//! The real transport: minreq, blocking, one connection per request.
+//! The usual path: minreq, blocking, one connection per request.
 
-use super::{Method, Request, Response, Transport, TransportError, USER_AGENT};
+use super::{Method, Request, Response, TransportError, USER_AGENT};
 use std::io::Read;
-use std::time::{Duration, Instant};
 
-pub struct Minreq;
-
-impl Transport for Minreq {
-    /// Sends the request, following up to `request.redirects` redirects itself (minreq's own
-    /// following would pass https to http and resend every header). The hops share the
-    /// request's one timeout, so a chain of redirects never holds the loop longer than a call.
-    fn send(&mut self, mut request: Request) -> Result<Response, TransportError> {
-        let until = Instant::now() + Duration::from_secs(request.timeout_secs);
-        let mut hops = 0;
-        loop {
-            if hops > 0 {
-                request.timeout_secs =
-                    super::seconds_left(until, Instant::now()).ok_or(TransportError::TimedOut)?;
-            }
-            let response = send_once(&request)?;
-            let location = response.header("location").map(str::to_string);
-            let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
-            match location {
-                Some(to) if redirect && hops < request.redirects => {
-                    request.url = super::redirect_target(&request.url, &to)?;
-                    if response.status == 303 {
-                        request.method = Method::Get;
-                        request.body = None;
-                    }
-                    hops += 1;
-                }
-                _ => return Ok(response),
-            }
-        }
-    }
-}
-
-fn send_once(request: &Request) -> Result<Response, TransportError> {
+/// One request through minreq, no redirects (the caller follows them).
+pub fn send_once(request: &Request) -> Result<Response, TransportError> {
     {
         let method = match request.method {
             Method::Get => minreq::Method::Get,

@@ -2,14 +2,17 @@
 //! and tests can count what is sent.
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+mod answer;
+mod dial;
+mod direct;
 mod minreq;
 pub mod proxy;
 #[cfg(test)]
 pub mod scripted;
-
-pub use self::minreq::Minreq;
+mod target;
+pub mod trust;
 
 /// Redirects followed by calls that carry no credentials (detectors, webhooks, heartbeats).
 pub const REDIRECTS: u8 = 3;
@@ -46,6 +49,18 @@ pub struct Request {
     pub max_body: usize,
     /// Redirects to follow (never from https to http); 0 returns a 3xx as it is.
     pub redirects: u8,
+    /// Which of the host's addresses may be dialled.
+    pub dial: Dial,
+}
+
+/// The addresses a request may use: a detector of one family must reach its service over
+/// that family, whatever the resolver prefers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dial {
+    #[default]
+    Any,
+    V4,
+    V6,
 }
 
 #[derive(Debug)]
@@ -105,6 +120,52 @@ impl fmt::Display for TransportError {
 
 pub trait Transport {
     fn send(&mut self, request: Request) -> Result<Response, TransportError>;
+}
+
+/// The real transport: minreq for most calls, the direct client where minreq falls short.
+pub struct Http;
+
+impl Transport for Http {
+    /// Sends the request, following up to `request.redirects` redirects itself (minreq's own
+    /// following would pass https to http and resend every header). The hops share the
+    /// request's one timeout, so a chain of redirects never holds the loop longer than a call.
+    fn send(&mut self, mut request: Request) -> Result<Response, TransportError> {
+        let until = Instant::now() + Duration::from_secs(request.timeout_secs);
+        let mut hops = 0;
+        loop {
+            if hops > 0 {
+                request.timeout_secs =
+                    seconds_left(until, Instant::now()).ok_or(TransportError::TimedOut)?;
+            }
+            let response = if needs_direct(&request.url, request.dial, trust::has_extra()) {
+                direct::send_once(&request)?
+            } else {
+                minreq::send_once(&request)?
+            };
+            let location = response.header("location").map(str::to_string);
+            let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
+            match location {
+                Some(to) if redirect && hops < request.redirects => {
+                    request.url = redirect_target(&request.url, &to)?;
+                    if response.status == 303 {
+                        request.method = Method::Get;
+                        request.body = None;
+                    }
+                    hops += 1;
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+}
+
+/// Whether a call needs the direct client: minreq trusts only the built-in roots, dials the
+/// addresses in the resolver's order, and cannot read an IPv6 literal (`[...]`) in a URL.
+pub fn needs_direct(url: &str, dial: Dial, extra_roots: bool) -> bool {
+    let https = url
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+    dial != Dial::Any || (extra_roots && https) || host_of(url).starts_with('[')
 }
 
 /// Calls that must all end by `until`: each gets the whole seconds left (minreq counts its
@@ -210,6 +271,7 @@ mod tests {
             timeout_secs: 15,
             max_body: 100,
             redirects: 0,
+            dial: Dial::Any,
         };
         let now = Instant::now();
         let until = now + std::time::Duration::from_millis(4_500);
@@ -229,6 +291,21 @@ mod tests {
             TransportError::OutOfTime
         );
         assert_eq!(inner.sent.len(), 1, "nothing sent without time left");
+    }
+
+    #[test]
+    fn only_what_minreq_cannot_do_goes_direct() {
+        let plain = "https://api.cloudflare.com/client/v4";
+        assert!(!needs_direct(plain, Dial::Any, false));
+        assert!(needs_direct(plain, Dial::Any, true), "extra roots");
+        assert!(
+            !needs_direct("http://ip.lan/", Dial::Any, true),
+            "no TLS, no roots"
+        );
+        assert!(needs_direct("HTTPS://a.b/", Dial::Any, true));
+        assert!(needs_direct(plain, Dial::V6, false), "one family");
+        assert!(needs_direct("http://[2001:db8::1]:8/ip", Dial::Any, false));
+        assert!(needs_direct("http://u@[::1]/", Dial::Any, false));
     }
 
     #[test]

@@ -18,8 +18,40 @@ impl ProxyUrl {
         &self.0
     }
     pub fn has_credentials(&self) -> bool {
+        self.userinfo().is_some()
+    }
+
+    /// `[user[:password]@]host[:port]`, split at the last `@`.
+    fn parts(&self) -> (Option<&str>, &str) {
         let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
-        rest.split('/').next().unwrap_or("").contains('@')
+        let authority = rest.split('/').next().unwrap_or("");
+        match authority.rsplit_once('@') {
+            Some((user, host)) => (Some(user), host),
+            None => (None, authority),
+        }
+    }
+
+    fn userinfo(&self) -> Option<&str> {
+        self.parts().0
+    }
+
+    /// Where the proxy listens; minreq's default port, 1080, when none is given.
+    pub fn host_port(&self) -> (String, u16) {
+        let host = self.parts().1;
+        match host.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse().unwrap_or(1080)),
+            None => (host.to_string(), 1080),
+        }
+    }
+
+    /// `Proxy-Authorization`'s value: Basic over the credentials as written, as minreq sends.
+    pub fn authorization(&self) -> Option<String> {
+        use base64::Engine;
+        let user = self.userinfo()?;
+        Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(user)
+        ))
     }
 }
 
@@ -163,6 +195,16 @@ mod tests {
         );
         assert!(proxies(&["*"]).for_url("https://a.b/").is_none());
         assert!(Proxies::default().for_url("https://a.b/").is_none());
+    }
+
+    #[test]
+    fn the_proxy_address_and_credentials_as_minreq_reads_them() {
+        let url = ProxyUrl::new("http://u:p@w@proxy.lan:3128/".into());
+        assert_eq!(url.host_port(), ("proxy.lan".to_string(), 3128));
+        assert_eq!(url.authorization().unwrap(), "Basic dTpwQHc=");
+        let bare = ProxyUrl::new("proxy.lan".into());
+        assert_eq!(bare.host_port(), ("proxy.lan".to_string(), 1080));
+        assert!(bare.authorization().is_none());
     }
 
     #[test]

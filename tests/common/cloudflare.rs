@@ -86,6 +86,21 @@ impl FakeCloudflare {
         Self::start_with(port, via_prism, |_, _| None)
     }
 
+    /// Directly on `ip` alone (127.0.0.1 or ::1), over TLS with `tls` when given.
+    pub fn start_at(
+        ip: std::net::IpAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> FakeCloudflare {
+        let state = Arc::new(Mutex::new(State::default()));
+        let s2 = state.clone();
+        let handler: Handler = Arc::new(move |req: &Req| handle(&s2, req));
+        FakeCloudflare {
+            state,
+            server: Server::start_at(ip, 0, handler, tls),
+            via_prism: None,
+        }
+    }
+
     /// Serves `extra`'s answer first, when it has one: routes for the standalone fake.
     pub fn start_with(
         port: u16,
@@ -112,7 +127,7 @@ impl FakeCloudflare {
     pub fn api_url(&self) -> String {
         match &self.via_prism {
             Some(prism) => prism.clone(),
-            None => format!("http://127.0.0.1:{}{PREFIX}", self.server.port),
+            None => format!("{}{PREFIX}", self.server.base()),
         }
     }
 

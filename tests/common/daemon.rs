@@ -26,12 +26,17 @@ pub fn free_port() -> u16 {
 impl Daemon {
     /// Starts `dyncfdns` (no command) in `dir` with only `env`, its API on 127.0.0.1.
     pub fn start(env: &[(String, String)], dir: &Path) -> Daemon {
+        Self::start_command(Command::new(env!("CARGO_BIN_EXE_dyncfdns")), env, dir)
+    }
+
+    /// The same, with `command` running the binary (in a namespace, say).
+    pub fn start_command(mut command: Command, env: &[(String, String)], dir: &Path) -> Daemon {
         let port = env
             .iter()
             .find(|(k, _)| k == "API_PORT")
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(0);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dyncfdns"))
+        let mut child = command
             .current_dir(dir)
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

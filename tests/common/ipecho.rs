@@ -18,6 +18,16 @@ pub struct IpEcho {
 
 impl IpEcho {
     pub fn start(body: &str) -> IpEcho {
+        Self::start_at("127.0.0.1".parse().unwrap(), 0, body, None)
+    }
+
+    /// On `ip` alone at `port` (0: any), over TLS with `tls` when given.
+    pub fn start_at(
+        ip: std::net::IpAddr,
+        port: u16,
+        body: &str,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> IpEcho {
         let answer = Arc::new(Mutex::new(Answer::Text(200, body.to_string())));
         let hits = Arc::new(AtomicUsize::new(0));
         let (a2, h2) = (answer.clone(), hits.clone());
@@ -31,7 +41,7 @@ impl IpEcho {
         IpEcho {
             answer,
             hits,
-            server: Server::start(0, handler),
+            server: Server::start_at(ip, port, handler, tls),
         }
     }
 
@@ -45,6 +55,10 @@ impl IpEcho {
 
     /// As an `IP4_PROVIDER`/`IP6_PROVIDER` entry.
     pub fn provider(&self) -> String {
-        format!("url:http://127.0.0.1:{}/", self.server.port)
+        format!("url:{}/", self.server.base())
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port
     }
 }

@@ -8,6 +8,7 @@ pub mod ipecho;
 pub mod proxy;
 pub mod recorder;
 pub mod server;
+pub mod tls;
 
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -55,9 +56,54 @@ pub fn unset(env: &mut Vec<(String, String)>, key: &str) {
 /// Runs the real binary with only the given environment; fails the test if it outlives 60 s
 /// or prints a credential.
 pub fn run(args: &[&str], env: &[(String, String)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dyncfdns"));
+    command.args(args);
+    run_command(command, args, env)
+}
+
+/// Runs the binary in a mount namespace of its own whose `/etc/hosts` is `hosts` (see
+/// `binary_with_hosts`); `None` when the test is skipped.
+pub fn run_with_hosts(args: &[&str], env: &[(String, String)], hosts: &str) -> Option<Run> {
+    let mut command = binary_with_hosts(hosts)?;
+    command.args(args);
+    Some(run_command(command, args, env))
+}
+
+/// The binary, to be run in a mount namespace of its own whose `/etc/hosts` is `hosts`: names
+/// that resolve only as a test says (only to ::1, say). `None` when this machine cannot make
+/// one (it takes root): the caller skips, saying so, unless DYNCFDNS_TEST_NAMESPACES=required
+/// (CI sets it) makes that a failure.
+pub fn binary_with_hosts(hosts: &str) -> Option<Command> {
+    let able = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !able {
+        let required = std::env::var("DYNCFDNS_TEST_NAMESPACES").as_deref() == Ok("required");
+        assert!(
+            !required,
+            "cannot make a mount namespace (unshare -m), and CI requires it"
+        );
+        eprintln!("skipped: this test needs a mount namespace (run as root)");
+        return None;
+    }
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let file = std::env::temp_dir().join(format!("dyncfdns-hosts-{}-{n}", std::process::id()));
+    std::fs::write(&file, hosts).unwrap();
+    let mut command = Command::new("unshare");
+    command
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg("PATH=/usr/sbin:/usr/bin:/sbin:/bin mount --bind \"$0\" /etc/hosts && exec \"$@\"")
+        .arg(&file)
+        .arg(env!("CARGO_BIN_EXE_dyncfdns"));
+    Some(command)
+}
+
+fn run_command(mut command: Command, args: &[&str], env: &[(String, String)]) -> Run {
     let start = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_dyncfdns"))
-        .args(args)
+    let child = command
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())

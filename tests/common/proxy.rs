@@ -1,5 +1,6 @@
-//! A local HTTP CONNECT proxy that records what passes through it: each tunnel's target and its
-//! Proxy-Authorization header, then bytes both ways until either side closes.
+//! A local HTTP proxy that records what passes through it: each tunnel's (CONNECT) or plain
+//! request's (absolute URL) target and its Proxy-Authorization header, then bytes both ways
+//! until either side closes.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -9,6 +10,8 @@ use std::sync::{Arc, Mutex};
 pub struct Tunnel {
     pub target: String,
     pub authorization: Option<String>,
+    /// CONNECT, or a plain request forwarded (`GET http://host/path`).
+    pub connect: bool,
 }
 
 pub struct Proxy {
@@ -53,13 +56,16 @@ fn tunnel(mut client: TcpStream, seen: &Mutex<Vec<Tunnel>>, require: Option<&str
     }
     let text = String::from_utf8_lossy(&head).to_string();
     let mut lines = text.lines();
-    let target = match lines
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect::<Vec<_>>()[..]
-    {
-        ["CONNECT", target, _] => target.to_string(),
+    let first = lines.next().unwrap_or("").to_string();
+    let (target, forward) = match first.split_whitespace().collect::<Vec<_>>()[..] {
+        ["CONNECT", target, _] => (target.to_string(), None),
+        [method, url, version] if url.starts_with("http://") => {
+            let rest = &url["http://".len()..];
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let path = if path.is_empty() { "/" } else { path };
+            let head = text.replacen(&first, &format!("{method} {path} {version}"), 1);
+            (authority.to_string(), Some(head))
+        }
         _ => return,
     };
     let authorization = lines
@@ -69,6 +75,7 @@ fn tunnel(mut client: TcpStream, seen: &Mutex<Vec<Tunnel>>, require: Option<&str
     seen.lock().unwrap().push(Tunnel {
         target: target.clone(),
         authorization: authorization.clone(),
+        connect: forward.is_none(),
     });
     if require.is_some() && authorization.as_deref() != require {
         let _ = client
@@ -79,7 +86,15 @@ fn tunnel(mut client: TcpStream, seen: &Mutex<Vec<Tunnel>>, require: Option<&str
         let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
         return;
     };
-    let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    let mut upstream = upstream;
+    match &forward {
+        None => {
+            let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+        }
+        Some(head) => {
+            let _ = upstream.write_all(head.as_bytes());
+        }
+    }
     let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
     let (mut client, mut upstream) = (client, upstream);
     std::thread::spawn(move || {

@@ -15,6 +15,11 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start() -> Recorder {
+        Self::start_at("127.0.0.1".parse().unwrap(), None)
+    }
+
+    /// On `ip` alone, over TLS with `tls` when given.
+    pub fn start_at(ip: std::net::IpAddr, tls: Option<Arc<rustls::ServerConfig>>) -> Recorder {
         let seen: Seen = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
         let answer = Arc::new(Mutex::new(Answer::Text(200, "OK".into())));
         let (s2, a2) = (seen.clone(), answer.clone());
@@ -30,12 +35,16 @@ impl Recorder {
         Recorder {
             seen,
             answer,
-            server: Server::start(0, handler),
+            server: Server::start_at(ip, 0, handler, tls),
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.server.port)
+        format!("{}{path}", self.server.base())
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port
     }
 
     pub fn set(&self, answer: Answer) {

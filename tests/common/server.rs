@@ -1,7 +1,9 @@
-//! A tiny threaded HTTP/1.1 server on 127.0.0.1 for the fakes. One request per connection.
+//! A tiny threaded HTTP/1.1 server for the fakes, on 127.0.0.1 (or [::1]), plain or TLS. One
+//! request per connection.
 
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -68,14 +70,27 @@ pub type Handler = Arc<dyn Fn(&Req) -> Reply + Send + Sync>;
 
 pub struct Server {
     pub port: u16,
+    pub ip: IpAddr,
+    tls: bool,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Server {
     pub fn start(port: u16, handler: Handler) -> Server {
-        let listener = bind(port);
+        Self::start_at(Ipv4Addr::LOCALHOST.into(), port, handler, None)
+    }
+
+    /// On `ip` (127.0.0.1 or ::1) alone, speaking TLS with `tls` when given.
+    pub fn start_at(
+        ip: IpAddr,
+        port: u16,
+        handler: Handler,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> Server {
+        let listener = bind(ip, port);
         let port = listener.local_addr().unwrap().port();
+        let is_tls = tls.is_some();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let thread = std::thread::spawn(move || {
@@ -86,40 +101,71 @@ impl Server {
                 let Ok(conn) = conn else { continue };
                 let handler = handler.clone();
                 let stop3 = stop2.clone();
-                std::thread::spawn(move || serve(conn, handler, stop3));
+                let tls = tls.clone();
+                std::thread::spawn(move || serve(conn, handler, stop3, tls));
             }
         });
         Server {
             port,
+            ip,
+            tls: is_tls,
             stop,
             thread: Some(thread),
         }
     }
+
+    /// `http(s)://127.0.0.1:port` or `http(s)://[::1]:port`.
+    pub fn base(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        match self.ip {
+            IpAddr::V4(ip) => format!("{scheme}://{ip}:{}", self.port),
+            IpAddr::V6(ip) => format!("{scheme}://[{ip}]:{}", self.port),
+        }
+    }
 }
 
-fn bind(port: u16) -> TcpListener {
+fn bind(ip: IpAddr, port: u16) -> TcpListener {
     // A fixed port (Prism's upstream) may still be held by the previous test's listener.
     for _ in 0..100 {
-        if let Ok(l) = TcpListener::bind(("127.0.0.1", port)) {
+        if let Ok(l) = TcpListener::bind((ip, port)) {
             return l;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("cannot bind 127.0.0.1:{port}");
+    panic!("cannot bind {ip} port {port}");
+}
+
+/// Binds `ip` on the port another listener holds on another address, if free there too.
+pub fn try_bind(ip: IpAddr, port: u16) -> bool {
+    TcpListener::bind((ip, port)).is_ok()
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        let _ = TcpStream::connect((self.ip, self.port));
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn serve(mut conn: TcpStream, handler: Handler, stop: Arc<AtomicBool>) {
+fn serve(conn: TcpStream, handler: Handler, stop: Arc<AtomicBool>, tls: Option<Arc<ServerConfig>>) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(raw) = conn.try_clone() else { return };
+    match tls {
+        None => respond(conn, &raw, handler, stop),
+        Some(config) => {
+            let Ok(session) = ServerConnection::new(config) else {
+                return;
+            };
+            // A client that refuses the certificate ends here, in the handshake.
+            respond(StreamOwned::new(session, conn), &raw, handler, stop);
+        }
+    }
+}
+
+fn respond(mut conn: impl Read + Write, raw: &TcpStream, handler: Handler, stop: Arc<AtomicBool>) {
     let Some(req) = read_request(&mut conn) else {
         return;
     };
@@ -143,7 +189,7 @@ fn serve(mut conn: TcpStream, handler: Handler, stop: Arc<AtomicBool>) {
         Reply::Hang => {
             // Hold the connection open until the client closes it or the fake stops.
             let mut buf = [0u8; 64];
-            let _ = conn.set_read_timeout(Some(Duration::from_millis(100)));
+            let _ = raw.set_read_timeout(Some(Duration::from_millis(100)));
             while !stop.load(Ordering::SeqCst) {
                 match conn.read(&mut buf) {
                     Ok(0) => break,
@@ -168,7 +214,7 @@ fn serve(mut conn: TcpStream, handler: Handler, stop: Arc<AtomicBool>) {
     let _ = conn.flush();
 }
 
-fn read_request(conn: &mut TcpStream) -> Option<Req> {
+fn read_request(conn: &mut impl Read) -> Option<Req> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let (head_len, method, target, headers) = loop {

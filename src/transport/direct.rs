@@ -1,0 +1,249 @@
+//! The direct client, for the calls minreq cannot make: HTTPS with roots other than the
+//! built-in ones (SSL_CERT_FILE / SSL_CERT_DIR), a connection to one address family only
+//! (Cloudflare's IPv6 trace on a dual-stack host, `url.via6:`), and URLs whose host is an IPv6
+//! literal. Same contract as minreq's path: one deadline over resolution, connect, proxy
+//! tunnel, TLS and the whole answer; budgets on the head and body; errors without URLs.
+
+use super::answer::{self, io_error};
+use super::proxy::ProxyUrl;
+use super::target::{self, Target};
+use super::{dial, trust, Request, Response, TransportError, USER_AGENT};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConnection, StreamOwned};
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// One request, one connection, no redirects (the caller follows them).
+pub fn send_once(request: &Request) -> Result<Response, TransportError> {
+    let until = Instant::now() + Duration::from_secs(request.timeout_secs);
+    let target = target::parse(&request.url)?;
+    let proxy = super::proxy::for_url(&request.url);
+    let tcp = match proxy {
+        // The proxy dials the host, so the family is its choice.
+        Some(p) => {
+            let (host, port) = p.host_port();
+            dial::connect(&dial::resolve(&host, port, super::Dial::Any, until)?, until)?
+        }
+        None => {
+            let addrs = dial::resolve(target.host, target.port, request.dial, until)?;
+            dial::connect(&addrs, until)?
+        }
+    };
+    let mut plain = Timed { tcp, until };
+    let absolute;
+    let (mut conn, path, proxy_auth) = if target.tls {
+        if let Some(p) = proxy {
+            tunnel(&mut plain, p, &target)?;
+        }
+        (
+            Conn::Tls(Box::new(handshake(plain, target.host)?)),
+            target.path,
+            None,
+        )
+    } else {
+        // Through a proxy, plain HTTP asks for the absolute URL (RFC 9112 3.2.2).
+        absolute = format!("http://{}{}", target.authority, target.path);
+        match proxy {
+            Some(p) => (Conn::Plain(plain), absolute.as_str(), p.authorization()),
+            None => (Conn::Plain(plain), target.path, None),
+        }
+    };
+    let bytes = request_bytes(request, &target, path, proxy_auth.as_deref())?;
+    conn.write_all(&bytes)
+        .and_then(|_| conn.flush())
+        .map_err(io_error)?;
+    let (head, rest) = answer::read_head(&mut conn)?;
+    let body = answer::read_body(&head, rest, &mut conn, request.max_body)?;
+    Ok(Response {
+        status: head.status,
+        headers: head.headers,
+        body,
+    })
+}
+
+/// The request as bytes. A header value with a line break would let a value end the head
+/// and start another request, so it is refused (none of ours has one; this keeps it so).
+fn request_bytes(
+    request: &Request,
+    target: &Target,
+    path: &str,
+    proxy_auth: Option<&str>,
+) -> Result<Vec<u8>, TransportError> {
+    let mut head = format!(
+        "{} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n",
+        request.method.name(),
+        target.authority,
+    );
+    let mut headers: Vec<(&str, &str)> = request
+        .headers
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    if let Some(auth) = proxy_auth {
+        headers.push(("Proxy-Authorization", auth));
+    }
+    let length = request.body.as_ref().map(|b| b.len().to_string());
+    if let Some(n) = &length {
+        headers.push(("Content-Type", "application/json"));
+        headers.push(("Content-Length", n));
+    }
+    for (k, v) in headers {
+        if v.contains(['\r', '\n']) || k.contains(['\r', '\n', ':']) {
+            return Err(TransportError::Connect(format!(
+                "the {k} header holds a line break"
+            )));
+        }
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    if let Some(body) = &request.body {
+        bytes.extend_from_slice(body.as_bytes());
+    }
+    Ok(bytes)
+}
+
+/// Asks an HTTP proxy for a tunnel to the target (CONNECT), as minreq does.
+fn tunnel(plain: &mut Timed, proxy: &ProxyUrl, target: &Target) -> Result<(), TransportError> {
+    let host_port = target.host_port();
+    let mut ask = format!("CONNECT {host_port} HTTP/1.1\r\nHost: {host_port}\r\n");
+    if let Some(auth) = proxy.authorization() {
+        ask.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+    }
+    ask.push_str("\r\n");
+    plain.write_all(ask.as_bytes()).map_err(io_error)?;
+    let (head, rest) = answer::read_head(plain)?;
+    match head.status {
+        200..=299 if rest.is_empty() => Ok(()),
+        200..=299 => Err(TransportError::Connect(
+            "the proxy sent data before the tunnel opened".into(),
+        )),
+        401 | 407 => Err(TransportError::Connect(
+            "the proxy refused its credentials (HTTP 401/407)".into(),
+        )),
+        n => Err(TransportError::Connect(format!(
+            "the proxy did not open the tunnel (HTTP {n})"
+        ))),
+    }
+}
+
+type Tls = StreamOwned<ClientConnection, Timed>;
+
+/// The TLS handshake, done here so that its failure (an unknown issuer, say) reads as one.
+fn handshake(plain: Timed, host: &str) -> Result<Tls, TransportError> {
+    let tls_error = |e: io::Error| match io_error(e) {
+        TransportError::Read(why) => TransportError::Connect(format!("TLS: {why}")),
+        other => other,
+    };
+    let config = trust::client_config().map_err(TransportError::Connect)?;
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|_| TransportError::Connect("the host is not a valid TLS name".into()))?;
+    let session = ClientConnection::new(config, name)
+        .map_err(|e| TransportError::Connect(format!("TLS: {e}")))?;
+    let mut tls = StreamOwned::new(session, plain);
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).map_err(tls_error)?;
+    }
+    Ok(tls)
+}
+
+/// A socket whose every read and write ends by the request's deadline.
+struct Timed {
+    tcp: TcpStream,
+    until: Instant,
+}
+
+impl Timed {
+    fn time_left(&self) -> io::Result<Duration> {
+        dial::left(self.until).map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "timed out"))
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.tcp.set_read_timeout(Some(self.time_left()?))?;
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.set_write_timeout(Some(self.time_left()?))?;
+        self.tcp.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+enum Conn {
+    Plain(Timed),
+    Tls(Box<Tls>),
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Dial, Method};
+    use super::*;
+
+    fn request(body: Option<&str>, headers: Vec<(&'static str, String)>) -> Request {
+        Request {
+            method: Method::Post,
+            url: "http://[2001:db8::1]:8080/hook?k=1".into(),
+            headers,
+            body: body.map(String::from),
+            timeout_secs: 5,
+            max_body: 100,
+            redirects: 0,
+            dial: Dial::Any,
+        }
+    }
+
+    #[test]
+    fn the_request_names_its_host_and_length() {
+        let r = request(Some("{}"), vec![("Authorization", "Bearer t".into())]);
+        let t = target::parse(&r.url).unwrap();
+        let bytes = request_bytes(&r, &t, t.path, None).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with("POST /hook?k=1 HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("Authorization: Bearer t\r\n"));
+        assert!(text.ends_with("Content-Length: 2\r\n\r\n{}"), "{text}");
+    }
+
+    #[test]
+    fn a_line_break_in_a_header_is_refused() {
+        let r = request(None, vec![("X-Auth-Key", "k\r\nX-Evil: 1".into())]);
+        let t = target::parse(&r.url).unwrap();
+        let e = request_bytes(&r, &t, t.path, None).unwrap_err();
+        assert!(e.to_string().contains("X-Auth-Key"), "{e}");
+        assert!(!e.to_string().contains("Evil"));
+    }
+}
