@@ -112,15 +112,27 @@ cat >>"$root/etc/config/dyncfdns" <<'UCI'
 	option https_proxy 'http://u:proxy-pw@proxy.lan:3128'
 	option http_proxy 'http://proxy.lan:3128'
 	option no_proxy 'localhost,.lan'
+	option ssl_cert_file '$ca'
+	option ssl_cert_dir '$cadir'
+	option tls_roots 'file'
 UCI
+sed -i -e "s|\$cadir|$root/etc/ssl/lan:$root/etc/ssl/more|" -e "s|\$ca|$root/etc/ssl/lan-ca.pem|" "$root/etc/config/dyncfdns"
+mkdir -p "$root/etc/ssl/lan" "$root/etc/ssl/more"
+cp tests/fixtures/isrg-root-x1.pem "$root/etc/ssl/lan-ca.pem"
+cp tests/fixtures/isrg-root-x1.pem "$root/etc/ssl/lan/ca.pem"
+cp tests/fixtures/isrg-root-x1.pem "$root/etc/ssl/more/ca.crt"
+printf '#!/bin/sh\n' >"$root/sbin/ujail"; chmod +x "$root/sbin/ujail"
 init start
+rm "$root/sbin/ujail"
+check "CA files and directories shown read-only in the jail" test "$(field 'tuple(i["jail"]["mount"].get(p) for p in ["'"$root/etc/ssl/lan-ca.pem"'", "'"$root/etc/ssl/lan"'", "'"$root/etc/ssl/more"'"])')" = "('0', '0', '0')"
 for pair in HOST_LIST=home.example.com,vpn.example.com IP4_HOST_LIST=a.example.com IP6_HOST_LIST=b.example.com \
     CLOUDFLARE_API_EMAIL=me@example.com CLOUDFLARE_API_URL=http://127.0.0.1:1/client/v4 \
     IP4_PROVIDER=interface:pppoe-wan,cloudflare,ipify IP6_PROVIDER=static:2606:4700:4700::64 UPDATE_INTERVAL=300 \
     DETECTION_TIMEOUT=4 UPDATE_TIMEOUT=9 RECORD_CACHE_TTL=600 TTL=1 RECORD_COMMENT="by dyncfdns" \
     API_PORT=5001 API_BIND=127.0.0.1 CONFIG_FILE="$root/etc/dyncfdns/config.json" LOG_LEVEL=info \
     LOG_FORMAT=json LOG_SYSLOG_SOCKET=/tmp/log ALLOW_CREATE_HOSTS=false PROXIED=false DRY_RUN=true \
-    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false NO_PROXY=localhost,.lan; do
+    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false NO_PROXY=localhost,.lan \
+    SSL_CERT_FILE="$root/etc/ssl/lan-ca.pem" SSL_CERT_DIR="$root/etc/ssl/lan:$root/etc/ssl/more" TLS_ROOTS=file; do
     check "$pair" test "$(env_of "${pair%%=*}")" = "${pair#*=}"
 done
 for pair in CLOUDFLARE_API_TOKEN=tok-123 CLOUDFLARE_API_KEY=key-456 API_TOKEN=st-789 \
