@@ -47,7 +47,8 @@ Variables (see README.md for details; favonia/cloudflare-ddns names work too):
   IP4_PROVIDER           IPv4 sources in order (cloudflare,ipify)
   IP6_PROVIDER           IPv6 sources in order (none = no AAAA records)
                          providers: cloudflare, ipify, icanhazip, local, url:<URL>,
-                         interface:<name>, static:<address>, none
+                         url.via4:<URL>, url.via6:<URL>, interface:<name>,
+                         static:<address>, none
   TTL                    TTL of created records, 1 = automatic (1)
   PROXIED                proxy created records through Cloudflare (false)
   RECORD_COMMENT         comment on created records (none)
@@ -65,6 +66,8 @@ Variables (see README.md for details; favonia/cloudflare-ddns names work too):
   LOG_FORMAT             text, json or syslog (text)
   HTTPS_PROXY, HTTP_PROXY   an http:// proxy for outbound calls (CONNECT; or *_FILE)
   NO_PROXY               hosts that go direct
+  SSL_CERT_FILE, SSL_CERT_DIR   CA certificates (PEM) to trust too
+  TLS_ROOTS              builtin (built-in roots and those), or file (only those)
 
 Signals: SIGTERM/SIGINT stop it; SIGHUP/SIGUSR1 ask for a pass now.
 ";
