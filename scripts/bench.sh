@@ -5,6 +5,7 @@
 #   scripts/bench.sh hostile             only the status API under hostile clients
 #   scripts/bench.sh scale               only how the cost grows with hosts and zones
 #   scripts/bench.sh stalls              only the bounds with Cloudflare hanging
+#   scripts/bench.sh networks            only the RSS cost of CA files, one-family dials, a proxy
 # Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
 # (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
@@ -167,6 +168,73 @@ stall_rows() {
     row "  the same with DELETE_ON_STOP (the deletes meet the hung API too)" "$(printf '%s\n' "${took_del[@]}" | median) ms" "<= 8 s" "Docker's grace: 10 s"
 }
 
+# --- what network settings cost (issue 16) ---------------------------------------------------
+# RSS of the idle service after 10 passes, with `extra` settings.
+idle_rss_with() { # extra VAR=value...
+    local r=()
+    for _ in $(seq 1 "$daemon_runs"); do
+        start_fake
+        start_daemon 1 "$work/n.log" "$@"
+        wait_passes 11 "$work/n.log"
+        r+=("$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status")")
+        stop_daemon; stop_fake
+    done
+    printf '%s\n' "${r[@]}" | median
+}
+# A CONNECT proxy (what minreq and the direct client ask of one), for the proxy's row.
+proxy_start() { # port
+    python3 - "$1" <<'PY' &
+import socket, sys, threading
+def pipe(a, b):
+    try:
+        while (d := a.recv(65536)):
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try: s.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+def serve(c):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        d = c.recv(1)
+        if not d: return
+        head += d
+    host, port = head.split()[1].decode().rsplit(":", 1)
+    u = socket.create_connection((host, int(port)))
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+    pipe(c, u)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+PY
+    proxy_pid=$!
+    pids+=("$proxy_pid")
+    for _ in $(seq 1 100); do (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done
+    echo "the proxy did not start on port $1" >&2; return 1
+}
+network_rows() {
+    local base one bundle n via proxied bundle_file=/etc/ssl/certs/ca-certificates.crt
+    base=$(idle_rss_with)
+    row "RSS of the idle service after 10 passes, no network settings" "$base KB" "<= 1.2 MB" ""
+    one=$(idle_rss_with SSL_CERT_FILE=tests/fixtures/isrg-root-x1.pem)
+    row "  with SSL_CERT_FILE (1 certificate; plain-HTTP fake, so no handshake)" "$one KB (+$((one - base)) KB)" "" ""
+    if [ -r "$bundle_file" ]; then
+        n=$(grep -c 'BEGIN CERTIFICATE' "$bundle_file")
+        bundle=$(idle_rss_with SSL_CERT_FILE="$bundle_file")
+        row "  with SSL_CERT_FILE=$bundle_file ($n certificates)" "$bundle KB (+$((bundle - base)) KB)" "" \
+            "$(awk -v d="$((bundle - one))" -v n="$((n - 1))" 'BEGIN {printf "%.2f KB per certificate", d/n}')"
+    fi
+    via=$(idle_rss_with "IP4_PROVIDER=url.via4:http://127.0.0.1:$port/ip")
+    row "  detection by url.via4: (the direct client every pass)" "$via KB (+$((via - base)) KB)" "" ""
+    proxy_start 19888
+    proxied=$(idle_rss_with HTTP_PROXY=http://127.0.0.1:19888)
+    kill "$proxy_pid" 2>/dev/null || true
+    row "  every call through HTTP_PROXY (CONNECT)" "$proxied KB (+$((proxied - base)) KB)" "" ""
+}
+
 print_table() {
     cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
     echo
@@ -182,6 +250,7 @@ case "${1:-}" in
     hostile) hostile_rows; print_table; exit 0 ;;
     scale) scale_rows; print_table; exit 0 ;;
     stalls) stall_rows; print_table; exit 0 ;;
+    networks) network_rows; print_table; exit 0 ;;
 esac
 
 # --- sizes ------------------------------------------------------------------------------------

@@ -56,7 +56,11 @@ fn a_whole_pass_by_ipv6_literals_to_fakes_on_ipv6_loopback_alone() {
     let ip = IpEcho::start_at(v6(), 0, NEW6, None);
     let hook = Recorder::start_at(v6(), None);
     let hc = Recorder::start_at(v6(), None);
-    assert!(cf.api_url().starts_with("http://[::1]:"), "{}", cf.api_url());
+    assert!(
+        cf.api_url().starts_with("http://[::1]:"),
+        "{}",
+        cf.api_url()
+    );
     let mut e = v6_env(&cf.api_url(), &ip.provider());
     set(&mut e, "NOTIFY_URL", &hook.url("/hook"));
     set(&mut e, "HEALTHCHECKS", &hc.url("/ping/uuid"));
@@ -86,9 +90,21 @@ fn names_that_resolve_only_to_ipv6_reach_every_service() {
     // The API over TLS by a name in the certificate; the rest plain.
     let api = format!("https://api.v6.test:{}/client/v4", cf.port());
     let mut e = v6_env(&api, &format!("url:http://ip.v6.test:{}/", ip.port()));
-    set(&mut e, "SSL_CERT_FILE", &dir.join("ca.pem").display().to_string());
-    set(&mut e, "NOTIFY_URL", &format!("http://hook.v6.test:{}/hook", hook.port()));
-    set(&mut e, "HEALTHCHECKS", &format!("http://hook.v6.test:{}/ping", hc.port()));
+    set(
+        &mut e,
+        "SSL_CERT_FILE",
+        &dir.join("ca.pem").display().to_string(),
+    );
+    set(
+        &mut e,
+        "NOTIFY_URL",
+        &format!("http://hook.v6.test:{}/hook", hook.port()),
+    );
+    set(
+        &mut e,
+        "HEALTHCHECKS",
+        &format!("http://hook.v6.test:{}/ping", hc.port()),
+    );
     let d = Daemon::start_command(command, &e, &dir);
     let notes = hook.wait_for(1, LONG);
     assert!(notes[0].body.contains(NEW6), "{}", notes[0].body);
@@ -118,13 +134,24 @@ fn a_detector_of_one_family_dials_only_that_family() {
     cf.add_record(&z, "home.example.com", "AAAA", OLD6, 1, false, None);
     let port = four.port();
     // Whichever family the hosts file (and so the resolver) puts first.
-    for (i, hosts) in ["127.0.0.1 dual.test\n::1 dual.test\n", "::1 dual.test\n127.0.0.1 dual.test\n"]
-        .into_iter()
-        .enumerate()
+    for (i, hosts) in [
+        "127.0.0.1 dual.test\n::1 dual.test\n",
+        "::1 dual.test\n127.0.0.1 dual.test\n",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mut e = env(&cf, &four, "home.example.com");
-        set(&mut e, "IP4_PROVIDER", &format!("url.via4:http://dual.test:{port}/"));
-        set(&mut e, "IP6_PROVIDER", &format!("url.via6:http://dual.test:{port}/"));
+        set(
+            &mut e,
+            "IP4_PROVIDER",
+            &format!("url.via4:http://dual.test:{port}/"),
+        );
+        set(
+            &mut e,
+            "IP6_PROVIDER",
+            &format!("url.via6:http://dual.test:{port}/"),
+        );
         let Some(r) = run_with_hosts(&["once"], &e, hosts) else {
             return;
         };
@@ -135,10 +162,18 @@ fn a_detector_of_one_family_dials_only_that_family() {
     }
     // A name with no address of the family is said plainly.
     let mut e = env(&cf, &four, "home.example.com");
-    set(&mut e, "IP6_PROVIDER", &format!("url.via6:http://dual.test:{port}/"));
+    set(
+        &mut e,
+        "IP6_PROVIDER",
+        &format!("url.via6:http://dual.test:{port}/"),
+    );
     let Some(r) = run_with_hosts(&["once"], &e, "127.0.0.1 dual.test\n") else {
         return;
     };
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("dual.test has no IPv6 address"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("dual.test has no IPv6 address"),
+        "{}",
+        r.stderr
+    );
 }

@@ -174,7 +174,7 @@ fn a_private_ca_is_trusted_when_named_and_only_then() {
     assert!(
         check
             .stdout
-            .contains(&format!("{} (1 certificates)", w.ca_file())),
+            .contains(&format!("{} (1 certificate)", w.ca_file())),
         "{}",
         check.stdout
     );

@@ -27,7 +27,7 @@ impl Head {
 }
 
 /// Reads up to the end of a head; returns it and the bytes read past it.
-pub fn read_head(r: &mut impl Read) -> Result<(Head, Vec<u8>), TransportError> {
+pub fn read_head(r: &mut dyn Read) -> Result<(Head, Vec<u8>), TransportError> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
@@ -67,7 +67,7 @@ pub fn read_head(r: &mut impl Read) -> Result<(Head, Vec<u8>), TransportError> {
 pub fn read_body(
     head: &Head,
     leftover: Vec<u8>,
-    r: &mut impl Read,
+    r: &mut dyn Read,
     max_body: usize,
 ) -> Result<Vec<u8>, TransportError> {
     let mut src = BufReader::with_capacity(4096, Cursor::new(leftover).chain(r));

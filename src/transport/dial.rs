@@ -5,7 +5,6 @@
 use super::{Dial, TransportError};
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::mpsc;
 use std::time::Instant;
 
 /// The time left before `until`, or `TimedOut`.
@@ -28,17 +27,19 @@ pub fn resolve(
     let all = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => {
-            let (tx, rx) = mpsc::channel();
             let name = host.to_string();
-            std::thread::Builder::new()
+            let lookup = std::thread::Builder::new()
                 .name("resolve".into())
                 .stack_size(64 * 1024)
-                .spawn(move || {
-                    let found = (name.as_str(), port).to_socket_addrs().map(Vec::from_iter);
-                    let _ = tx.send(found);
-                })
+                .spawn(move || (name.as_str(), port).to_socket_addrs().map(Vec::from_iter))
                 .map_err(|e| TransportError::Connect(format!("cannot resolve: {e}")))?;
-            match rx.recv_timeout(left(until)?) {
+            // Looked at every 5 ms rather than through a channel: less code, and a lookup
+            // still running at the deadline is left to end on its own.
+            while !lookup.is_finished() {
+                left(until)?;
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            match lookup.join() {
                 Ok(Ok(addrs)) => addrs,
                 Ok(Err(e)) => {
                     return Err(TransportError::Connect(format!(
@@ -46,7 +47,7 @@ pub fn resolve(
                         crate::log::escape(host)
                     )))
                 }
-                Err(_) => return Err(TransportError::TimedOut),
+                Err(_) => return Err(TransportError::Connect("the resolver failed".into())),
             }
         }
     };

@@ -30,23 +30,23 @@ pub fn send_once(request: &Request) -> Result<Response, TransportError> {
             dial::connect(&addrs, until)?
         }
     };
-    let mut plain = Timed { tcp, until };
+    let mut conn = Conn {
+        until,
+        stream: Stream::Plain(tcp),
+    };
     let absolute;
-    let (mut conn, path, proxy_auth) = if target.tls {
+    let (path, proxy_auth) = if target.tls {
         if let Some(p) = proxy {
-            tunnel(&mut plain, p, &target)?;
+            tunnel(&mut conn, p, &target)?;
         }
-        (
-            Conn::Tls(Box::new(handshake(plain, target.host)?)),
-            target.path,
-            None,
-        )
+        conn = conn.secure(target.host)?;
+        (target.path, None)
     } else {
         // Through a proxy, plain HTTP asks for the absolute URL (RFC 9112 3.2.2).
         absolute = format!("http://{}{}", target.authority, target.path);
         match proxy {
-            Some(p) => (Conn::Plain(plain), absolute.as_str(), p.authorization()),
-            None => (Conn::Plain(plain), target.path, None),
+            Some(p) => (absolute.as_str(), p.authorization()),
+            None => (target.path, None),
         }
     };
     let bytes = request_bytes(request, &target, path, proxy_auth.as_deref())?;
@@ -105,15 +105,15 @@ fn request_bytes(
 }
 
 /// Asks an HTTP proxy for a tunnel to the target (CONNECT), as minreq does.
-fn tunnel(plain: &mut Timed, proxy: &ProxyUrl, target: &Target) -> Result<(), TransportError> {
+fn tunnel(conn: &mut Conn, proxy: &ProxyUrl, target: &Target) -> Result<(), TransportError> {
     let host_port = target.host_port();
     let mut ask = format!("CONNECT {host_port} HTTP/1.1\r\nHost: {host_port}\r\n");
     if let Some(auth) = proxy.authorization() {
         ask.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
     }
     ask.push_str("\r\n");
-    plain.write_all(ask.as_bytes()).map_err(io_error)?;
-    let (head, rest) = answer::read_head(plain)?;
+    conn.write_all(ask.as_bytes()).map_err(io_error)?;
+    let (head, rest) = answer::read_head(conn)?;
     match head.status {
         200..=299 if rest.is_empty() => Ok(()),
         200..=299 => Err(TransportError::Connect(
@@ -128,80 +128,89 @@ fn tunnel(plain: &mut Timed, proxy: &ProxyUrl, target: &Target) -> Result<(), Tr
     }
 }
 
-type Tls = StreamOwned<ClientConnection, Timed>;
+/// The same stream types as minreq's, so the TLS code is not built twice; the deadline is
+/// applied to the socket before each read and write instead of by a wrapper.
+type Tls = StreamOwned<ClientConnection, TcpStream>;
 
-/// The TLS handshake, done here so that its failure (an unknown issuer, say) reads as one.
-fn handshake(plain: Timed, host: &str) -> Result<Tls, TransportError> {
-    let tls_error = |e: io::Error| match io_error(e) {
-        TransportError::Read(why) => TransportError::Connect(format!("TLS: {why}")),
-        other => other,
-    };
-    let config = trust::client_config().map_err(TransportError::Connect)?;
-    let name = ServerName::try_from(host.to_string())
-        .map_err(|_| TransportError::Connect("the host is not a valid TLS name".into()))?;
-    let session = ClientConnection::new(config, name)
-        .map_err(|e| TransportError::Connect(format!("TLS: {e}")))?;
-    let mut tls = StreamOwned::new(session, plain);
-    while tls.conn.is_handshaking() {
-        tls.conn.complete_io(&mut tls.sock).map_err(tls_error)?;
-    }
-    Ok(tls)
-}
-
-/// A socket whose every read and write ends by the request's deadline.
-struct Timed {
-    tcp: TcpStream,
-    until: Instant,
-}
-
-impl Timed {
-    fn time_left(&self) -> io::Result<Duration> {
-        dial::left(self.until).map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "timed out"))
-    }
-}
-
-impl Read for Timed {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.tcp.set_read_timeout(Some(self.time_left()?))?;
-        self.tcp.read(buf)
-    }
-}
-
-impl Write for Timed {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tcp.set_write_timeout(Some(self.time_left()?))?;
-        self.tcp.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.tcp.flush()
-    }
-}
-
-enum Conn {
-    Plain(Timed),
+enum Stream {
+    Plain(TcpStream),
     Tls(Box<Tls>),
+}
+
+/// A connection whose every read and write ends by the request's deadline.
+struct Conn {
+    until: Instant,
+    stream: Stream,
+}
+
+impl Conn {
+    fn tcp(&self) -> &TcpStream {
+        match &self.stream {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => &tls.sock,
+        }
+    }
+
+    /// The same connection over TLS, the handshake done here so that its failure (an unknown
+    /// issuer, say) reads as one.
+    fn secure(self, host: &str) -> Result<Conn, TransportError> {
+        let tls_error = |e: io::Error| match io_error(e) {
+            TransportError::Read(why) => TransportError::Connect(format!("TLS: {why}")),
+            other => other,
+        };
+        let Stream::Plain(tcp) = self.stream else {
+            return Err(TransportError::Connect(
+                "TLS twice on one connection".into(),
+            ));
+        };
+        let config = trust::client_config().map_err(TransportError::Connect)?;
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|_| TransportError::Connect("the host is not a valid TLS name".into()))?;
+        let session = ClientConnection::new(config, name)
+            .map_err(|e| TransportError::Connect(format!("TLS: {e}")))?;
+        let mut tls = StreamOwned::new(session, tcp);
+        while tls.conn.is_handshaking() {
+            arm(&tls.sock, self.until).map_err(tls_error)?;
+            tls.conn.complete_io(&mut tls.sock).map_err(tls_error)?;
+        }
+        Ok(Conn {
+            until: self.until,
+            stream: Stream::Tls(Box::new(tls)),
+        })
+    }
+}
+
+/// Sets the socket's timeouts to the time left before `until`.
+fn arm(tcp: &TcpStream, until: Instant) -> io::Result<()> {
+    let left =
+        dial::left(until).map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "timed out"))?;
+    tcp.set_read_timeout(Some(left))?;
+    tcp.set_write_timeout(Some(left))
 }
 
 impl Read for Conn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => s.read(buf),
+        arm(self.tcp(), self.until)?;
+        match &mut self.stream {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
         }
     }
 }
 
 impl Write for Conn {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.write(buf),
-            Conn::Tls(s) => s.write(buf),
+        arm(self.tcp(), self.until)?;
+        match &mut self.stream {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => s.flush(),
+        arm(self.tcp(), self.until)?;
+        match &mut self.stream {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
         }
     }
 }

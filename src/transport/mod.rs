@@ -4,14 +4,14 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-mod answer;
+pub mod answer;
 mod dial;
 mod direct;
 mod minreq;
 pub mod proxy;
 #[cfg(test)]
 pub mod scripted;
-mod target;
+pub mod target;
 pub mod trust;
 
 /// Redirects followed by calls that carry no credentials (detectors, webhooks, heartbeats).

@@ -7,7 +7,6 @@
 //! direct client (`direct`), whose settings are built here on first use: a process without
 //! extra roots never builds them.
 
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, TrustAnchor};
 use rustls::{ClientConfig, RootCertStore};
 use std::fs;
@@ -52,7 +51,7 @@ impl Trust {
         !self.builtin || !self.sources.is_empty()
     }
 
-    /// For `check`: "built-in (146) + 2 from /etc/ssl/lan.pem".
+    /// For `check`: "built-in (120) + 2 from /etc/ssl/lan.pem".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if self.builtin {
@@ -73,7 +72,10 @@ impl Trust {
             .sources
             .iter()
             .filter(|s| s.dir == dir)
-            .map(|s| format!("{} ({} certificates)", s.path, s.certificates))
+            .map(|s| {
+                let plural = if s.certificates == 1 { "" } else { "s" };
+                format!("{} ({} certificate{plural})", s.path, s.certificates)
+            })
             .collect();
         each.join(", ")
     }
@@ -162,8 +164,8 @@ fn anchors_of(path: &Path) -> Result<Vec<TrustAnchor<'static>>, String> {
 
 pub fn anchors_in(pem: &[u8]) -> Result<Vec<TrustAnchor<'static>>, String> {
     let mut anchors = Vec::new();
-    for (i, der) in CertificateDer::pem_slice_iter(pem).enumerate() {
-        let der = der.map_err(|e| format!("certificate {} is not valid PEM ({e:?})", i + 1))?;
+    for (i, der) in pem_certificates(pem)?.into_iter().enumerate() {
+        let der = CertificateDer::from(der);
         let anchor = webpki::anchor_from_trusted_cert(&der)
             .map_err(|e| format!("certificate {} cannot be a CA ({e})", i + 1))?;
         anchors.push(anchor.to_owned());
@@ -172,6 +174,34 @@ pub fn anchors_in(pem: &[u8]) -> Result<Vec<TrustAnchor<'static>>, String> {
         return Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string());
     }
     Ok(anchors)
+}
+
+/// The DER of each `CERTIFICATE` block (RFC 7468); text around the blocks is ignored, as
+/// OpenSSL ignores it. The base64 crate is already in the binary; a PEM parser is not.
+fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    use base64::Engine;
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = String::from_utf8_lossy(pem);
+    let mut rest: &str = &text;
+    let mut found = Vec::new();
+    while let Some(start) = rest.find(BEGIN) {
+        let n = found.len() + 1;
+        let body = &rest[start + BEGIN.len()..];
+        let end = body
+            .find(END)
+            .ok_or_else(|| format!("certificate {n} has no END line"))?;
+        let b64: Vec<u8> = body[..end]
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| format!("certificate {n} is not valid PEM (base64)"))?;
+        found.push(der);
+        rest = &body[end + END.len()..];
+    }
+    Ok(found)
 }
 
 static CLIENT: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
@@ -238,6 +268,25 @@ mod tests {
         );
         let junk = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(anchors_in(junk).unwrap_err().contains("certificate 1"));
+        let cut = b"-----BEGIN CERTIFICATE-----\nAAAA\n";
+        assert!(anchors_in(cut).unwrap_err().contains("no END line"));
+        let bad = b"-----BEGIN CERTIFICATE-----\nA*AA\n-----END CERTIFICATE-----\n";
+        assert!(anchors_in(bad).unwrap_err().contains("base64"));
+    }
+
+    #[test]
+    fn a_real_root_with_text_around_it_is_one_anchor() {
+        let pem = include_bytes!("../../tests/fixtures/isrg-root-x1.pem");
+        let mut with_text = b"# ISRG Root X1\r\n".to_vec();
+        with_text.extend_from_slice(pem);
+        with_text.extend_from_slice(pem);
+        assert_eq!(anchors_in(&with_text).unwrap().len(), 2);
+        let mut t = Trust::builtin();
+        assert_eq!(
+            t.keep_new(anchors_in(&with_text).unwrap()),
+            1,
+            "duplicates kept once"
+        );
     }
 
     #[test]
