@@ -104,7 +104,7 @@ fn run_service(dry_run: bool) -> ExitCode {
         Err(code) => return code,
     };
     // The deletes a stop signal may turn the process into get this environment, proxies
-    // included: prepared before `configure` takes the proxy variables out of it.
+    // included.
     if cfg.lifecycle.delete_on_stop {
         if let Err(e) = signals::delete_on_stop_by_exec() {
             warn!(

@@ -54,6 +54,12 @@ pub fn send_once(request: &Request) -> Result<Response, TransportError> {
         .and_then(|_| conn.flush())
         .map_err(io_error)?;
     let (head, rest) = answer::read_head(&mut conn)?;
+    if head.status == 407 && proxy.is_some() && !target.tls {
+        // The proxy's answer, not the host's (a tunnelled call never sees one).
+        return Err(TransportError::Connect(
+            "the proxy refused its credentials (HTTP 407)".into(),
+        ));
+    }
     let body = answer::read_body(&head, rest, &mut conn, request.max_body)?;
     Ok(Response {
         status: head.status,

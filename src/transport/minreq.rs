@@ -21,12 +21,6 @@ pub fn send_once(request: &Request) -> Result<Response, TransportError> {
         for (k, v) in &request.headers {
             req = req.with_header(*k, v.as_str());
         }
-        if let Some(proxy) = super::proxy::for_url(&request.url) {
-            // Its URL was checked when the configuration was read.
-            let proxy = minreq::Proxy::new(proxy.expose())
-                .map_err(|_| TransportError::Connect("the proxy's URL is malformed".into()))?;
-            req = req.with_proxy(proxy);
-        }
         if let Some(body) = request.body.clone() {
             req = req
                 .with_header("Content-Type", "application/json")
@@ -78,15 +72,6 @@ fn describe(e: minreq::Error) -> TransportError {
             TransportError::TimedOut
         }
         minreq::Error::IoError(io) => TransportError::Connect(io.to_string()),
-        minreq::Error::ProxyConnect => {
-            TransportError::Connect("the proxy did not open the tunnel".into())
-        }
-        minreq::Error::InvalidProxyCreds => {
-            TransportError::Connect("the proxy refused its credentials (HTTP 401/407)".into())
-        }
-        minreq::Error::BadProxy | minreq::Error::BadProxyCreds => {
-            TransportError::Connect("the proxy refused the tunnel or its URL is malformed".into())
-        }
         other => TransportError::Connect(other.to_string()),
     }
 }

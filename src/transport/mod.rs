@@ -122,7 +122,9 @@ pub trait Transport {
     fn send(&mut self, request: Request) -> Result<Response, TransportError>;
 }
 
-/// The real transport: minreq for most calls, the direct client where minreq falls short.
+/// The real transport: minreq for most calls, the direct client where minreq falls short
+/// (and for every call through a proxy: it speaks both CONNECT and, for plain HTTP, the
+/// absolute-URL form that proxies allow by default, so minreq's proxy code is not built in).
 pub struct Http;
 
 impl Transport for Http {
@@ -137,11 +139,13 @@ impl Transport for Http {
                 request.timeout_secs =
                     seconds_left(until, Instant::now()).ok_or(TransportError::TimedOut)?;
             }
-            let response = if needs_direct(&request.url, request.dial, trust::has_extra()) {
-                direct::send_once(&request)?
-            } else {
-                minreq::send_once(&request)?
-            };
+            let proxied = proxy::for_url(&request.url).is_some();
+            let response =
+                if proxied || needs_direct(&request.url, request.dial, trust::has_extra()) {
+                    direct::send_once(&request)?
+                } else {
+                    minreq::send_once(&request)?
+                };
             let location = response.header("location").map(str::to_string);
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
             match location {

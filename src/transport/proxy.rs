@@ -35,16 +35,28 @@ impl ProxyUrl {
         self.parts().0
     }
 
-    /// Where the proxy listens; minreq's default port, 1080, when none is given.
+    /// Where the proxy listens (an IPv6 literal without its brackets); port 1080, curl's
+    /// default, when none is given.
     pub fn host_port(&self) -> (String, u16) {
-        let host = self.parts().1;
-        match host.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse().unwrap_or(1080)),
-            None => (host.to_string(), 1080),
-        }
+        let authority = self.parts().1;
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => match v6.split_once(']') {
+                Some((h, rest)) => (h, rest.strip_prefix(':')),
+                None => (v6, None),
+            },
+            None => match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            },
+        };
+        (
+            host.to_string(),
+            port.and_then(|p| p.parse().ok()).unwrap_or(1080),
+        )
     }
 
-    /// `Proxy-Authorization`'s value: Basic over the credentials as written, as minreq sends.
+    /// `Proxy-Authorization`'s value: Basic over the credentials as written (not
+    /// percent-decoded), as minreq sent them.
     pub fn authorization(&self) -> Option<String> {
         use base64::Engine;
         let user = self.userinfo()?;
@@ -114,8 +126,8 @@ pub fn bypassed(no_proxy: &[String], host: &str) -> bool {
     })
 }
 
-/// Why a proxy URL cannot be used, if it cannot: only plain-HTTP proxies speaking CONNECT are
-/// supported (the HTTP client has no TLS to the proxy, no SOCKS, no IPv6 literal).
+/// Why a proxy URL cannot be used, if it cannot: only plain-HTTP proxies are supported (no
+/// TLS to the proxy, no SOCKS).
 pub fn unusable(url: &str) -> Option<&'static str> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
@@ -126,9 +138,7 @@ pub fn unusable(url: &str) -> Option<&'static str> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split('/').next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
-    if host.starts_with('[') {
-        Some("an IPv6 literal ([...]) cannot be dialled; use a host name for the proxy")
-    } else if host.is_empty() {
+    if host.is_empty() {
         Some("no proxy host")
     } else {
         None
@@ -137,20 +147,8 @@ pub fn unusable(url: &str) -> Option<&'static str> {
 
 static PROXIES: OnceLock<Proxies> = OnceLock::new();
 
-/// Sets the proxies for this process, once, before the first outbound call. The HTTP client
-/// would otherwise read `https_proxy` and `http_proxy` itself and ignore NO_PROXY, so those
-/// variables are taken out of the environment here; this runs before any thread exists.
+/// Sets the proxies for this process, once, before the first outbound call.
 pub fn configure(proxies: Proxies) {
-    for name in [
-        "https_proxy",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "HTTP_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
-        std::env::remove_var(name);
-    }
     let _ = PROXIES.set(proxies);
 }
 
@@ -198,12 +196,14 @@ mod tests {
     }
 
     #[test]
-    fn the_proxy_address_and_credentials_as_minreq_reads_them() {
+    fn the_proxy_address_and_credentials() {
         let url = ProxyUrl::new("http://u:p@w@proxy.lan:3128/".into());
         assert_eq!(url.host_port(), ("proxy.lan".to_string(), 3128));
         assert_eq!(url.authorization().unwrap(), "Basic dTpwQHc=");
         let bare = ProxyUrl::new("proxy.lan".into());
         assert_eq!(bare.host_port(), ("proxy.lan".to_string(), 1080));
+        let v6 = ProxyUrl::new("http://[fd00::3]:3128".into());
+        assert_eq!(v6.host_port(), ("fd00::3".to_string(), 3128));
         assert!(bare.authorization().is_none());
     }
 
@@ -220,6 +220,7 @@ mod tests {
         assert!(unusable("proxy:3128").is_none());
         assert!(unusable("https://proxy:3128").is_some());
         assert!(unusable("socks5://proxy:1080").is_some());
-        assert!(unusable("http://[::1]:3128").is_some());
+        assert!(unusable("http://[::1]:3128").is_none());
+        assert!(unusable("http://user:pw@/").is_some());
     }
 }
