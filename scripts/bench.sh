@@ -169,19 +169,20 @@ stall_rows() {
 }
 
 # --- what network settings cost (issue 16) ---------------------------------------------------
-# RSS of the idle service after 10 passes, with `extra` settings.
-idle_rss_with() { # extra VAR=value...
-    local r=()
+# RSS of the idle service after 10 passes ("ok" or "FAILED" ones), with `extra` settings.
+idle_rss_with() { # ok|FAILED, extra VAR=value...
+    local r=() word=$1
+    shift
     for _ in $(seq 1 "$daemon_runs"); do
         start_fake
         start_daemon 1 "$work/n.log" "$@"
-        wait_passes 11 "$work/n.log"
+        wait_passes 11 "$work/n.log" "$word"
         r+=("$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status")")
         stop_daemon; stop_fake
     done
     printf '%s\n' "${r[@]}" | median
 }
-# A CONNECT proxy (what minreq and the direct client ask of one), for the proxy's row.
+# An HTTP proxy (CONNECT, and plain requests by absolute URL), for the proxy's row.
 proxy_start() { # port
     python3 - "$1" <<'PY' &
 import socket, sys, threading
@@ -200,9 +201,17 @@ def serve(c):
         d = c.recv(1)
         if not d: return
         head += d
-    host, port = head.split()[1].decode().rsplit(":", 1)
-    u = socket.create_connection((host, int(port)))
-    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    method, target, version = head.split(b"\r\n", 1)[0].split()
+    if method == b"CONNECT":
+        host, port = target.decode().rsplit(":", 1)
+        u = socket.create_connection((host, int(port)))
+        c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    else:  # GET http://host:port/path: forwarded with the path alone
+        rest = target[len(b"http://"):]
+        authority, _, path = rest.partition(b"/")
+        host, _, port = authority.decode().rpartition(":")
+        u = socket.create_connection((host, int(port or 80)))
+        u.sendall(head.replace(target, b"/" + path, 1))
     threading.Thread(target=pipe, args=(u, c), daemon=True).start()
     pipe(c, u)
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -216,23 +225,30 @@ PY
     echo "the proxy did not start on port $1" >&2; return 1
 }
 network_rows() {
-    local base one bundle n via proxied bundle_file=/etc/ssl/certs/ca-certificates.crt
-    base=$(idle_rss_with)
+    local base via proxied tls one bundle n bundle_file=/etc/ssl/certs/ca-certificates.crt
+    local https="CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4"
+    base=$(idle_rss_with ok)
     row "RSS of the idle service after 10 passes, no network settings" "$base KB" "<= 1.2 MB" ""
-    one=$(idle_rss_with SSL_CERT_FILE=tests/fixtures/isrg-root-x1.pem)
-    row "  with SSL_CERT_FILE (1 certificate; plain-HTTP fake, so no handshake)" "$one KB (+$((one - base)) KB)" "" ""
-    if [ -r "$bundle_file" ]; then
-        n=$(grep -c 'BEGIN CERTIFICATE' "$bundle_file")
-        bundle=$(idle_rss_with SSL_CERT_FILE="$bundle_file")
-        row "  with SSL_CERT_FILE=$bundle_file ($n certificates)" "$bundle KB (+$((bundle - base)) KB)" "" \
-            "$(awk -v d="$((bundle - one))" -v n="$((n - 1))" 'BEGIN {printf "%.2f KB per certificate", d/n}')"
-    fi
-    via=$(idle_rss_with "IP4_PROVIDER=url.via4:http://127.0.0.1:$port/ip")
+    via=$(idle_rss_with ok "IP4_PROVIDER=url.via4:http://127.0.0.1:$port/ip")
     row "  detection by url.via4: (the direct client every pass)" "$via KB (+$((via - base)) KB)" "" ""
     proxy_start 19888
-    proxied=$(idle_rss_with HTTP_PROXY=http://127.0.0.1:19888)
+    proxied=$(idle_rss_with ok HTTP_PROXY=http://127.0.0.1:19888)
     kill "$proxy_pid" 2>/dev/null || true
-    row "  every call through HTTP_PROXY (CONNECT)" "$proxied KB (+$((proxied - base)) KB)" "" ""
+    row "  every call through HTTP_PROXY (the direct client)" "$proxied KB (+$((proxied - base)) KB)" "" ""
+    # Over TLS (a local certificate no root vouches for: each pass's handshake runs up to
+    # verification), with the built-in roots (minreq) and with CA files (the direct client).
+    untrusted_tls_start "$tls_port" "$work"
+    pids+=("$tls_pid")
+    tls=$(idle_rss_with FAILED "$https")
+    row "RSS of the idle service after 10 passes with TLS handshakes, built-in roots" "$tls KB" "" ""
+    one=$(idle_rss_with FAILED "$https" SSL_CERT_FILE=tests/fixtures/isrg-root-x1.pem)
+    row "  with SSL_CERT_FILE (1 certificate)" "$one KB (+$((one - tls)) KB)" "" ""
+    if [ -r "$bundle_file" ]; then
+        n=$(grep -c 'BEGIN CERTIFICATE' "$bundle_file")
+        bundle=$(idle_rss_with FAILED "$https" SSL_CERT_FILE="$bundle_file")
+        row "  with SSL_CERT_FILE=$bundle_file ($n certificates)" "$bundle KB (+$((bundle - tls)) KB)" "" \
+            "$(awk -v d="$((bundle - one))" -v n="$((n - 1))" 'BEGIN {printf "%.2f KB per certificate", d/n}')"
+    fi
 }
 
 print_table() {

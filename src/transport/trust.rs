@@ -83,8 +83,9 @@ impl Trust {
     /// Adds the certificates of a PEM file.
     pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
         let shown = crate::log::escape(&path.display().to_string()).into_owned();
-        let found = anchors_of(path).map_err(|why| format!("{shown}: {why}"))?;
-        let certificates = self.keep_new(found);
+        let certificates = self
+            .add_pem(path)
+            .map_err(|why| format!("{shown}: {why}"))?;
         self.sources.push(Loaded {
             path: shown,
             dir: false,
@@ -112,10 +113,9 @@ impl Trust {
         names.sort();
         let mut fresh = 0;
         for path in &names {
-            let found = anchors_of(path).map_err(|why| {
+            fresh += self.add_pem(path).map_err(|why| {
                 format!("{}: {why}", crate::log::escape(&path.display().to_string()))
             })?;
-            fresh += self.keep_new(found);
         }
         if names.is_empty() {
             return Err(format!(
@@ -130,14 +130,61 @@ impl Trust {
         Ok(())
     }
 
-    fn keep_new(&mut self, found: Vec<TrustAnchor<'static>>) -> usize {
-        let before = self.extra.len();
-        for anchor in found {
-            if !self.extra.contains(&anchor) {
-                self.extra.push(anchor);
-            }
+    fn add_pem(&mut self, path: &Path) -> Result<usize, String> {
+        let size = fs::metadata(path).map_err(|e| e.to_string())?.len();
+        if size > MAX_FILE {
+            return Err(format!("larger than {MAX_FILE} bytes; not a CA bundle"));
         }
-        self.extra.len() - before
+        let pem = fs::read(path).map_err(|e| e.to_string())?;
+        self.add_anchors(&pem)
+    }
+
+    /// Adds the anchors of a PEM text not already held; returns how many were new. A text
+    /// without a certificate, or with one that is not valid, is refused whole. The new
+    /// anchors' bytes go into one block per file, kept for the life of the process (the TLS
+    /// settings hold them), instead of three allocations each and the heap holes that
+    /// decoding leaves between them.
+    pub fn add_anchors(&mut self, pem: &[u8]) -> Result<usize, String> {
+        let mut block = Vec::new();
+        let mut spans: Vec<[usize; 6]> = Vec::new();
+        let mut b64 = Vec::new();
+        let mut der = Vec::new();
+        let found = for_each_certificate(pem, &mut b64, &mut der, |n, der| {
+            let cert = CertificateDer::from(der);
+            let a = webpki::anchor_from_trusted_cert(&cert)
+                .map_err(|e| format!("certificate {n} cannot be a CA ({e})"))?;
+            let nc = a.name_constraints.as_ref().map_or(&[][..], |d| d.as_ref());
+            let parts = [a.subject.as_ref(), a.subject_public_key_info.as_ref(), nc];
+            let held = |t: &TrustAnchor| {
+                let t_nc = t.name_constraints.as_ref().map_or(&[][..], |d| d.as_ref());
+                [t.subject.as_ref(), t.subject_public_key_info.as_ref(), t_nc] == parts
+            };
+            let in_block =
+                |sp: &[usize; 6]| (0..3).all(|i| &block[sp[2 * i]..sp[2 * i + 1]] == parts[i]);
+            if !self.extra.iter().any(held) && !spans.iter().any(in_block) {
+                let mut span = [0; 6];
+                for (i, part) in parts.iter().enumerate() {
+                    span[2 * i] = block.len();
+                    block.extend_from_slice(part);
+                    span[2 * i + 1] = block.len();
+                }
+                spans.push(span);
+            }
+            Ok(())
+        })?;
+        if found == 0 {
+            return Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string());
+        }
+        let block: &'static [u8] = block.leak();
+        self.extra.reserve_exact(spans.len());
+        for sp in &spans {
+            self.extra.push(TrustAnchor {
+                subject: block[sp[0]..sp[1]].into(),
+                subject_public_key_info: block[sp[2]..sp[3]].into(),
+                name_constraints: (sp[4] < sp[5]).then(|| block[sp[4]..sp[5]].into()),
+            });
+        }
+        Ok(spans.len())
     }
 }
 
@@ -152,56 +199,37 @@ fn is_cert_name(path: &Path) -> bool {
     hashed || [".pem", ".crt", ".cer"].iter().any(|s| name.ends_with(s))
 }
 
-/// The trust anchors of one PEM file: at least one, each a certificate webpki can use.
-fn anchors_of(path: &Path) -> Result<Vec<TrustAnchor<'static>>, String> {
-    let size = fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if size > MAX_FILE {
-        return Err(format!("larger than {MAX_FILE} bytes; not a CA bundle"));
-    }
-    let pem = fs::read(path).map_err(|e| e.to_string())?;
-    anchors_in(&pem)
-}
-
-pub fn anchors_in(pem: &[u8]) -> Result<Vec<TrustAnchor<'static>>, String> {
-    let mut anchors = Vec::new();
-    for (i, der) in pem_certificates(pem)?.into_iter().enumerate() {
-        let der = CertificateDer::from(der);
-        let anchor = webpki::anchor_from_trusted_cert(&der)
-            .map_err(|e| format!("certificate {} cannot be a CA ({e})", i + 1))?;
-        anchors.push(anchor.to_owned());
-    }
-    if anchors.is_empty() {
-        return Err("holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string());
-    }
-    Ok(anchors)
-}
-
-/// The DER of each `CERTIFICATE` block (RFC 7468); text around the blocks is ignored, as
-/// OpenSSL ignores it. The base64 crate is already in the binary; a PEM parser is not.
-fn pem_certificates(pem: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+/// Calls `each` with the number and DER of every `CERTIFICATE` block (RFC 7468), decoded into
+/// `der` (`b64` and `der` are reused from block to block); text around the blocks is ignored,
+/// as OpenSSL ignores it. Returns how many blocks there were.
+fn for_each_certificate(
+    pem: &[u8],
+    b64: &mut Vec<u8>,
+    der: &mut Vec<u8>,
+    mut each: impl FnMut(usize, &[u8]) -> Result<(), String>,
+) -> Result<usize, String> {
     use base64::Engine;
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
     const END: &str = "-----END CERTIFICATE-----";
     let text = String::from_utf8_lossy(pem);
     let mut rest: &str = &text;
-    let mut found = Vec::new();
+    let mut n = 0;
     while let Some(start) = rest.find(BEGIN) {
-        let n = found.len() + 1;
+        n += 1;
         let body = &rest[start + BEGIN.len()..];
         let end = body
             .find(END)
             .ok_or_else(|| format!("certificate {n} has no END line"))?;
-        let b64: Vec<u8> = body[..end]
-            .bytes()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(b64)
+        b64.clear();
+        b64.extend(body[..end].bytes().filter(|b| !b.is_ascii_whitespace()));
+        der.clear();
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(&b64[..], der)
             .map_err(|_| format!("certificate {n} is not valid PEM (base64)"))?;
-        found.push(der);
+        each(n, der)?;
         rest = &body[end + END.len()..];
     }
-    Ok(found)
+    Ok(n)
 }
 
 static CLIENT: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
@@ -262,6 +290,7 @@ mod tests {
 
     #[test]
     fn files_without_certificates_are_refused() {
+        let anchors_in = |pem: &[u8]| Trust::builtin().add_anchors(pem);
         assert!(anchors_in(b"").unwrap_err().contains("no PEM certificate"));
         assert!(
             anchors_in(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err()
@@ -280,13 +309,21 @@ mod tests {
         let mut with_text = b"# ISRG Root X1\r\n".to_vec();
         with_text.extend_from_slice(pem);
         with_text.extend_from_slice(pem);
-        assert_eq!(anchors_in(&with_text).unwrap().len(), 2);
         let mut t = Trust::builtin();
         assert_eq!(
-            t.keep_new(anchors_in(&with_text).unwrap()),
+            t.add_anchors(&with_text).unwrap(),
             1,
             "duplicates kept once"
         );
+        assert_eq!(
+            t.add_anchors(pem).unwrap(),
+            0,
+            "nor added again from another file"
+        );
+        assert_eq!(t.extra.len(), 1);
+        let der = rustls::pki_types::pem::PemObject::from_pem_slice(pem).unwrap();
+        let full = webpki::anchor_from_trusted_cert(&der).unwrap().to_owned();
+        assert_eq!(t.extra[0], full, "the same anchor as webpki reads");
     }
 
     #[test]
