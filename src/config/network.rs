@@ -93,3 +93,93 @@ pub(super) fn trust(r: &mut Reader) -> Trust {
     }
     trust
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{parse_map, problems, with};
+    use super::super::{Family, Provider};
+
+    #[test]
+    fn ipv6_literals_in_urls_are_accepted_and_via_providers_keep_their_family() {
+        let c = parse_map(&with(&[
+            (
+                "IP6_PROVIDER",
+                "url:https://[2001:db8::1]/ip, url.via6:http://ip.lan/",
+            ),
+            ("CLOUDFLARE_API_URL", "https://[2001:db8::1]:8443/client/v4"),
+            ("NOTIFY_URL", "http://user:pw@[::1]:8080/hook"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.detection.ip6,
+            [
+                Provider::Url("https://[2001:db8::1]/ip".into()),
+                Provider::UrlVia(Family::V6, "http://ip.lan/".into())
+            ]
+        );
+        assert_eq!(c.cloudflare.api_url, "https://[2001:db8::1]:8443/client/v4");
+        assert_eq!(
+            Provider::UrlVia(Family::V4, "http://u:k@ip.lan/x".into()).to_string(),
+            "url.via4:http://ip.lan/…"
+        );
+        for (name, value) in [
+            ("IP4_PROVIDER", "url.via6:https://x"),
+            ("IP6_PROVIDER", "url.via4:https://x"),
+            ("IP4_PROVIDER", "url.via4:ftp://x"),
+        ] {
+            let p = problems(&with(&[(name, value)]));
+            assert!(
+                p.iter().any(|p| p.contains("url.via")),
+                "{name}={value}: {p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ca_roots_from_files_or_a_clear_refusal() {
+        let dir = std::env::temp_dir().join(format!("dyncfdns-roots-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let path =
+            |p: std::path::PathBuf| -> &'static str { p.to_string_lossy().into_owned().leak() };
+        for (vars, expect) in [
+            (
+                vec![("SSL_CERT_FILE", path(empty))],
+                "empty.pem: holds no PEM certificate",
+            ),
+            (
+                vec![("SSL_CERT_FILE", path(dir.join("missing.pem")))],
+                "missing.pem",
+            ),
+            (vec![("SSL_CERT_DIR", path(dir.clone()))], "empty.pem"),
+            (vec![("TLS_ROOTS", "file")], "neither is set"),
+            (vec![("TLS_ROOTS", "system")], "TLS_ROOTS"),
+        ] {
+            let p = problems(&with(&vars));
+            assert!(p.iter().any(|p| p.contains(expect)), "{vars:?}: {p:?}");
+        }
+        let c = parse_map(&with(&[])).unwrap();
+        assert!(c.trust.builtin && !c.trust.has_extra());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn proxies_lowercase_first_or_from_a_file() {
+        use crate::transport::proxy::ProxyUrl;
+        let c = parse_map(&with(&[
+            ("http_proxy", "http://low:3128"),
+            ("HTTP_PROXY", "http://up:3128"),
+            ("HTTPS_PROXY_FILE", "/secrets/token"),
+            ("no_proxy", "localhost, .lan"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.proxies.http,
+            Some(ProxyUrl::new("http://low:3128".into()))
+        );
+        assert_eq!(c.proxies.https, Some(ProxyUrl::new("file-token".into())));
+        assert_eq!(c.proxies.no_proxy, ["localhost", ".lan"]);
+    }
+}

@@ -69,20 +69,7 @@ pub fn parse(url: &str) -> Result<Target<'_>, TransportError> {
     if host.is_empty() {
         return Err(bad("has no host"));
     }
-    let port = match port {
-        None | Some("") => {
-            if tls {
-                443
-            } else {
-                80
-            }
-        }
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| bad("has a bad port"))?,
-    };
+    let port = port_of(port, tls).ok_or_else(|| bad("has a bad port"))?;
     Ok(Target {
         tls,
         host,
@@ -90,6 +77,14 @@ pub fn parse(url: &str) -> Result<Target<'_>, TransportError> {
         authority,
         path,
     })
+}
+
+/// The port the URL names, or the scheme's.
+fn port_of(written: Option<&str>, tls: bool) -> Option<u16> {
+    match written {
+        None | Some("") => Some(if tls { 443 } else { 80 }),
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0),
+    }
 }
 
 #[cfg(test)]
