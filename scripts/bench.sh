@@ -75,7 +75,7 @@ hostile_row() { # label, mode, extra attack args...
     sleep 1
     rest=$(awk '/^VmRSS:/ {print $2}' "/proc/$daemon_pid/status")
     read -r peak p50 p99 < <("$attack" "$api" "$daemon_pid" "$2" "${@:3}")
-    row "RSS under $1 (at rest: $rest KB)" "$peak KB (+$((peak - rest)) KB)" "<= rest + 4 MB" ""
+    row "RSS under $1 (at rest: $rest KB)" "$peak KB ($(delta $((peak - rest))))" "<= rest + 4 MB" ""
     row "  a fresh client's \`/health\` p50 / p99 meanwhile" "$p50 / $p99 ms" "" ""
 }
 hostile_rows() {
@@ -224,17 +224,19 @@ PY
     for _ in $(seq 1 100); do (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.05; done
     echo "the proxy did not start on port $1" >&2; return 1
 }
+# "+12 KB" or "-24 KB".
+delta() { if [ "$1" -ge 0 ]; then echo "+$1 KB"; else echo "$1 KB"; fi; }
 network_rows() {
     local base via proxied tls one bundle n bundle_file=/etc/ssl/certs/ca-certificates.crt
     local https="CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4"
     base=$(idle_rss_with ok)
     row "RSS of the idle service after 10 passes, no network settings" "$base KB" "<= 1.2 MB" ""
     via=$(idle_rss_with ok "IP4_PROVIDER=url.via4:http://127.0.0.1:$port/ip")
-    row "  detection by url.via4: (the direct client every pass)" "$via KB (+$((via - base)) KB)" "" ""
+    row "  detection by url.via4: (the direct client every pass)" "$via KB ($(delta $((via - base))))" "" ""
     proxy_start 19888
     proxied=$(idle_rss_with ok HTTP_PROXY=http://127.0.0.1:19888)
     kill "$proxy_pid" 2>/dev/null || true
-    row "  every call through HTTP_PROXY (the direct client)" "$proxied KB (+$((proxied - base)) KB)" "" ""
+    row "  every call through HTTP_PROXY (the direct client)" "$proxied KB ($(delta $((proxied - base))))" "" ""
     # Over TLS (a local certificate no root vouches for: each pass's handshake runs up to
     # verification), with the built-in roots (minreq) and with CA files (the direct client).
     untrusted_tls_start "$tls_port" "$work"
@@ -242,11 +244,11 @@ network_rows() {
     tls=$(idle_rss_with FAILED "$https")
     row "RSS of the idle service after 10 passes with TLS handshakes, built-in roots" "$tls KB" "" ""
     one=$(idle_rss_with FAILED "$https" SSL_CERT_FILE=tests/fixtures/isrg-root-x1.pem)
-    row "  with SSL_CERT_FILE (1 certificate)" "$one KB (+$((one - tls)) KB)" "" ""
+    row "  with SSL_CERT_FILE (1 certificate)" "$one KB ($(delta $((one - tls))))" "" ""
     if [ -r "$bundle_file" ]; then
         n=$(grep -c 'BEGIN CERTIFICATE' "$bundle_file")
         bundle=$(idle_rss_with FAILED "$https" SSL_CERT_FILE="$bundle_file")
-        row "  with SSL_CERT_FILE=$bundle_file ($n certificates)" "$bundle KB (+$((bundle - tls)) KB)" "" \
+        row "  with SSL_CERT_FILE=$bundle_file ($n certificates)" "$bundle KB ($(delta $((bundle - tls))))" "" \
             "$(awk -v d="$((bundle - one))" -v n="$((n - 1))" 'BEGIN {printf "%.2f KB per certificate", d/n}')"
     fi
 }
