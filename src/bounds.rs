@@ -34,9 +34,9 @@ const HEALTH_MARGIN: u64 = 15;
 const _: () = assert!(STOP_AT_ONCE + STOP_DELETES < 10);
 const _: () = assert!(STOP_CALL_TIMEOUT <= STOP_DELETES);
 
-/// The longest the listener can go unserved, in seconds: one call's timeout, which minreq
-/// keeps as a deadline over name resolution, connect, TLS and the answer (our redirect hops
-/// share it), plus the work around it.
+/// The longest the listener can go unserved, in seconds: one call's timeout, which both HTTP
+/// paths (minreq, the direct client) keep as a deadline over name resolution, connect, a
+/// proxy's tunnel, TLS and the answer (our redirect hops share it), plus the work around it.
 pub fn stall(cloudflare_timeout: u64, detection_timeout: u64) -> u64 {
     cloudflare_timeout
         .max(detection_timeout)

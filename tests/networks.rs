@@ -278,3 +278,29 @@ fn webhook_and_heartbeat_behind_a_private_ca_through_the_proxy() {
         "{log}"
     );
 }
+
+#[test]
+fn the_direct_client_keeps_the_calls_deadline() {
+    // Accepts connections and says nothing: neither a TLS handshake nor an HTTP answer.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let w = PrivateCa::start("deadline");
+    for url in [
+        format!("url.via4:https://127.0.0.1:{port}/"),
+        format!("url.via4:http://127.0.0.1:{port}/"),
+    ] {
+        let mut e = env(&w.cf, &w.ip, "a.example.com");
+        set(&mut e, "IP4_PROVIDER", &url);
+        set(&mut e, "DETECTION_TIMEOUT", "1");
+        set(&mut e, "SSL_CERT_FILE", &w.ca_file());
+        let r = run(&["once"], &e);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("timed out"), "{url}: {}", r.stderr);
+        assert!(
+            r.elapsed < Duration::from_secs(8),
+            "{url}: the 1 s deadline held the call for {:?}",
+            r.elapsed
+        );
+    }
+    drop(silent);
+}
