@@ -54,9 +54,12 @@ serves_and_stops() {
     [ "$healthy" = 1 ] && [ "$rc" = 0 ] && grep -q 'stopping on signal' "$work/service.log"
 }
 # The pass must fail on the untrusted certificate, not before it (no handshake, no key exchange).
+# --ca: with a CA file, so the direct client makes the handshake instead of minreq.
 reaches_verification() {
+    local extra=()
+    if [ "$1" = --ca ]; then extra=(SSL_CERT_FILE=tests/fixtures/isrg-root-x1.pem); shift; fi
     ! env -i HOST_LIST=home.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a IP4_PROVIDER=static:8.8.4.4 \
-        "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" API_PORT=0 "$@" once 2>"$work/tls.log" &&
+        "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" API_PORT=0 "${extra[@]}" "$@" once 2>"$work/tls.log" &&
         grep -q 'invalid peer certificate' "$work/tls.log"
 }
 
@@ -76,6 +79,10 @@ for arch in "${arches[@]}"; do
         IP4_PROVIDER="url:http://127.0.0.1:$port/ip" "${run[@]}" once
     check "$arch: records updated" test "$("$fake" records "$port" | grep -c ' A 8.8.4.4 ')" = 2
     check "$arch: TLS handshake reaches certificate verification" reaches_verification "${run[@]}"
+    check "$arch: the direct client: a one-family detector" env -i HOST_LIST=home.example.com \
+        CLOUDFLARE_API_TOKEN=fake-token-3f9c2a CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" \
+        IP4_PROVIDER="url.via4:http://127.0.0.1:$port/ip" "${run[@]}" once
+    check "$arch: the direct client: TLS with a CA file reaches verification" reaches_verification --ca "${run[@]}"
     check "$arch: service passes, is healthy, stops on SIGTERM" serves_and_stops "${run[@]}"
     kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true
 done

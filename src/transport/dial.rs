@@ -30,7 +30,8 @@ pub fn resolve(
             let name = host.to_string();
             let lookup = std::thread::Builder::new()
                 .name("resolve".into())
-                .stack_size(64 * 1024)
+                // musl's own default for threads, which its resolver is written to fit.
+                .stack_size(128 * 1024)
                 .spawn(move || (name.as_str(), port).to_socket_addrs().map(Vec::from_iter))
                 .map_err(|e| TransportError::Connect(format!("cannot resolve: {e}")))?;
             // Looked at every 5 ms rather than through a channel: less code, and a lookup
