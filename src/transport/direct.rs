@@ -14,7 +14,10 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// One request, one connection, no redirects (the caller follows them).
+/// One request, one connection, no redirects (the caller follows them). Out of line and
+/// cold: most processes never call it, so it should not grow the hot `Http::send`.
+#[cold]
+#[inline(never)]
 pub fn send_once(request: &Request) -> Result<Response, TransportError> {
     let until = Instant::now() + Duration::from_secs(request.timeout_secs);
     let target = target::parse(&request.url)?;

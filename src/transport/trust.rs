@@ -81,6 +81,8 @@ impl Trust {
     }
 
     /// Adds the certificates of a PEM file.
+    #[cold]
+    #[inline(never)]
     pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
         let shown = crate::log::escape(&path.display().to_string()).into_owned();
         let certificates = self
@@ -96,6 +98,8 @@ impl Trust {
 
     /// Adds the certificate files of a directory (OpenSSL's hashed names `xxxxxxxx.N` and files
     /// ending `.pem`, `.crt` or `.cer`; other files are left alone).
+    #[cold]
+    #[inline(never)]
     pub fn add_dir(&mut self, dir: &Path) -> Result<(), String> {
         let shown = crate::log::escape(&dir.display().to_string()).into_owned();
         let entries = fs::read_dir(dir).map_err(|e| format!("{shown}: {e}"))?;
