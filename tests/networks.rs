@@ -208,7 +208,25 @@ fn a_ca_file_it_cannot_use_exits_2_naming_it() {
         "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
     )
     .unwrap();
+    // A FIFO would block a plain read forever; so would one in a directory.
+    let fifo = w.dir.join("fifo.pem");
+    let fifos = w.dir.join("fifos");
+    std::fs::create_dir_all(&fifos).unwrap();
+    for f in [&fifo, &fifos.join("ca.pem")] {
+        let made = std::process::Command::new("mkfifo").arg(f).status();
+        assert!(made.unwrap().success());
+    }
     for (name, value, says) in [
+        (
+            "SSL_CERT_FILE",
+            fifo.display().to_string(),
+            "fifo.pem: not a regular file",
+        ),
+        (
+            "SSL_CERT_DIR",
+            fifos.display().to_string(),
+            "ca.pem: not a regular file",
+        ),
         (
             "SSL_CERT_FILE",
             key_only.display().to_string(),

@@ -12,6 +12,12 @@ pub const MAX_FILE: u64 = 64 * 1024;
 /// Reads a regular file of at most `MAX_FILE` bytes, as UTF-8. Opening does not block on a
 /// FIFO, and anything that is not a regular file is refused before a byte is read.
 pub fn read_limited(path: &Path) -> io::Result<String> {
+    let bytes = read_capped(path, MAX_FILE, "a settings file")?;
+    String::from_utf8(bytes).map_err(|_| io::Error::other("not valid UTF-8 text"))
+}
+
+/// Reads a regular file of at most `max` bytes (`what` names such a file in the error).
+pub fn read_capped(path: &Path, max: u64, what: &str) -> io::Result<Vec<u8>> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -20,18 +26,18 @@ pub fn read_limited(path: &Path) -> io::Result<String> {
     if !meta.is_file() {
         return Err(io::Error::other("not a regular file"));
     }
-    if meta.len() > MAX_FILE {
+    if meta.len() > max {
         return Err(io::Error::other(format!(
-            "{} bytes, more than the {MAX_FILE} a settings file may hold",
+            "{} bytes, more than the {max} {what} may hold",
             meta.len()
         )));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE {
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
         return Err(io::Error::other("the file grew past the limit while read"));
     }
-    String::from_utf8(bytes).map_err(|_| io::Error::other("not valid UTF-8 text"))
+    Ok(bytes)
 }
 
 /// Writes `data` to a new 0600 temp file beside `path` (a random name, created exclusively,

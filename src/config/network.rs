@@ -1,11 +1,18 @@
 //! Settings for reaching the outside: proxies (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, lowercase
 //! first as curl and Go read them) and the CA roots (SSL_CERT_FILE, SSL_CERT_DIR, TLS_ROOTS).
 
+use super::files::read_capped;
 use super::model::Origin;
 use super::reader::Reader;
+use crate::log::escape;
 use crate::transport::proxy::{Proxies, ProxyUrl};
 use crate::transport::trust::Trust;
 use std::path::Path;
+
+/// A CA file larger than this is not a CA bundle (Debian's whole bundle is 220 KB).
+const MAX_CA_FILE: u64 = 4 * 1024 * 1024;
+/// Certificate files read from one directory, at most.
+const MAX_DIR_FILES: usize = 2000;
 
 /// The proxies, lowercase names first as curl and Go read them.
 pub(super) fn proxies(r: &mut Reader) -> Proxies {
@@ -74,13 +81,16 @@ pub(super) fn trust(r: &mut Reader) -> Trust {
     };
     let problems = r.problems.len();
     if let Some(file) = r.text("SSL_CERT_FILE") {
-        if let Err(why) = trust.add_file(Path::new(&file)) {
-            r.problems.push(format!("SSL_CERT_FILE: {why}"));
+        let path = Path::new(&file);
+        let shown = escape(&path.display().to_string()).into_owned();
+        match read_ca(path).and_then(|pem| trust.add_anchors(&pem)) {
+            Ok(n) => trust.loaded(shown, false, n),
+            Err(why) => r.problems.push(format!("SSL_CERT_FILE: {shown}: {why}")),
         }
     }
     if let Some(dirs) = r.text("SSL_CERT_DIR") {
         for dir in dirs.split(':').filter(|d| !d.trim().is_empty()) {
-            if let Err(why) = trust.add_dir(Path::new(dir.trim())) {
+            if let Err(why) = add_dir(&mut trust, Path::new(dir.trim())) {
                 r.problems.push(format!("SSL_CERT_DIR: {why}"));
             }
         }
@@ -94,10 +104,71 @@ pub(super) fn trust(r: &mut Reader) -> Trust {
     trust
 }
 
+/// A CA file's bytes: a regular file (a FIFO would block the start for ever), at most 4 MB.
+fn read_ca(path: &Path) -> Result<Vec<u8>, String> {
+    read_capped(path, MAX_CA_FILE, "a CA file").map_err(|e| e.to_string())
+}
+
+/// Adds a directory's certificate files (OpenSSL's hashed names `xxxxxxxx.N` and files ending
+/// `.pem`, `.crt` or `.cer`; other names are left alone), in name order.
+fn add_dir(trust: &mut Trust, dir: &Path) -> Result<(), String> {
+    let shown = escape(&dir.display().to_string()).into_owned();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{shown}: {e}"))?;
+    let mut names: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| is_cert_name(p))
+        .take(MAX_DIR_FILES + 1)
+        .collect();
+    if names.len() > MAX_DIR_FILES {
+        return Err(format!(
+            "{shown}: more than {MAX_DIR_FILES} certificate files"
+        ));
+    }
+    if names.is_empty() {
+        return Err(format!(
+            "{shown}: holds no certificate files (.pem, .crt, .cer or hashed names)"
+        ));
+    }
+    names.sort();
+    let mut fresh = 0;
+    for path in &names {
+        let named = |why: String| format!("{}: {why}", escape(&path.display().to_string()));
+        fresh += read_ca(path)
+            .and_then(|pem| trust.add_anchors(&pem))
+            .map_err(named)?;
+    }
+    trust.loaded(shown, true, fresh);
+    Ok(())
+}
+
+fn is_cert_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let hashed = name.split_once('.').is_some_and(|(hash, n)| {
+        hash.len() == 8
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+    });
+    hashed || [".pem", ".crt", ".cer"].iter().any(|s| name.ends_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{parse_map, problems, with};
     use super::super::{Family, Provider};
+    use super::is_cert_name;
+    use std::path::Path;
+
+    #[test]
+    fn hashed_and_suffixed_names_are_certificate_files() {
+        for yes in ["a1b2c3d4.0", "ca.pem", "lan.crt", "x.cer", "0123abcd.12"] {
+            assert!(is_cert_name(Path::new(yes)), "{yes}");
+        }
+        for no in ["README", "a1b2c3d4.r0", "key.key", "a1b2c3.0", "ca.pem.bak"] {
+            assert!(!is_cert_name(Path::new(no)), "{no}");
+        }
+    }
 
     #[test]
     fn ipv6_literals_in_urls_are_accepted_and_via_providers_keep_their_family() {

@@ -1,7 +1,7 @@
 //! Which certificate authorities HTTPS trusts: the roots built into the binary (webpki-roots,
 //! since a scratch image has no CA files), plus those of SSL_CERT_FILE / SSL_CERT_DIR, or only
-//! those with TLS_ROOTS=file. Files are read once, when the configuration is; each one that
-//! cannot be read or holds no certificate is an error naming it.
+//! those with TLS_ROOTS=file. `config` reads the files, once; this turns their text into
+//! trust anchors (a text without a certificate is refused) and builds the TLS settings.
 //!
 //! minreq's TLS settings are fixed inside it, so calls that need other roots go through the
 //! direct client (`direct`), whose settings are built here on first use: a process without
@@ -9,14 +9,7 @@
 
 use rustls::pki_types::{CertificateDer, TrustAnchor};
 use rustls::{ClientConfig, RootCertStore};
-use std::fs;
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
-
-/// A CA file larger than this is not a CA bundle (Debian's whole bundle is 220 KB).
-const MAX_FILE: u64 = 4 * 1024 * 1024;
-/// Files read from one directory, at most.
-const MAX_DIR_FILES: usize = 2000;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trust {
@@ -80,67 +73,13 @@ impl Trust {
         each.join(", ")
     }
 
-    /// Adds the certificates of a PEM file.
-    #[cold]
-    #[inline(never)]
-    pub fn add_file(&mut self, path: &Path) -> Result<(), String> {
-        let shown = crate::log::escape(&path.display().to_string()).into_owned();
-        let certificates = self
-            .add_pem(path)
-            .map_err(|why| format!("{shown}: {why}"))?;
+    /// Notes where certificates came from, for `check`.
+    pub fn loaded(&mut self, path: String, dir: bool, certificates: usize) {
         self.sources.push(Loaded {
-            path: shown,
-            dir: false,
+            path,
+            dir,
             certificates,
         });
-        Ok(())
-    }
-
-    /// Adds the certificate files of a directory (OpenSSL's hashed names `xxxxxxxx.N` and files
-    /// ending `.pem`, `.crt` or `.cer`; other files are left alone).
-    #[cold]
-    #[inline(never)]
-    pub fn add_dir(&mut self, dir: &Path) -> Result<(), String> {
-        let shown = crate::log::escape(&dir.display().to_string()).into_owned();
-        let entries = fs::read_dir(dir).map_err(|e| format!("{shown}: {e}"))?;
-        let mut names: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && is_cert_name(p))
-            .take(MAX_DIR_FILES + 1)
-            .collect();
-        if names.len() > MAX_DIR_FILES {
-            return Err(format!(
-                "{shown}: more than {MAX_DIR_FILES} certificate files"
-            ));
-        }
-        names.sort();
-        let mut fresh = 0;
-        for path in &names {
-            fresh += self.add_pem(path).map_err(|why| {
-                format!("{}: {why}", crate::log::escape(&path.display().to_string()))
-            })?;
-        }
-        if names.is_empty() {
-            return Err(format!(
-                "{shown}: holds no certificate files (.pem, .crt, .cer or hashed names)"
-            ));
-        }
-        self.sources.push(Loaded {
-            path: shown,
-            dir: true,
-            certificates: fresh,
-        });
-        Ok(())
-    }
-
-    fn add_pem(&mut self, path: &Path) -> Result<usize, String> {
-        let size = fs::metadata(path).map_err(|e| e.to_string())?.len();
-        if size > MAX_FILE {
-            return Err(format!("larger than {MAX_FILE} bytes; not a CA bundle"));
-        }
-        let pem = fs::read(path).map_err(|e| e.to_string())?;
-        self.add_anchors(&pem)
     }
 
     /// Adds the anchors of a PEM text not already held; returns how many were new. A text
@@ -190,17 +129,6 @@ impl Trust {
         }
         Ok(spans.len())
     }
-}
-
-fn is_cert_name(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let hashed = name.split_once('.').is_some_and(|(hash, n)| {
-        hash.len() == 8
-            && hash.bytes().all(|b| b.is_ascii_hexdigit())
-            && !n.is_empty()
-            && n.bytes().all(|b| b.is_ascii_digit())
-    });
-    hashed || [".pem", ".crt", ".cer"].iter().any(|s| name.ends_with(s))
 }
 
 /// Calls `each` with the number and DER of every `CERTIFICATE` block (RFC 7468), decoded into
@@ -281,16 +209,6 @@ fn build(builtin: bool, extra: Vec<TrustAnchor<'static>>) -> Result<Arc<ClientCo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hashed_and_suffixed_names_are_certificate_files() {
-        for yes in ["a1b2c3d4.0", "ca.pem", "lan.crt", "x.cer", "0123abcd.12"] {
-            assert!(is_cert_name(Path::new(yes)), "{yes}");
-        }
-        for no in ["README", "a1b2c3d4.r0", "key.key", "a1b2c3.0", "ca.pem.bak"] {
-            assert!(!is_cert_name(Path::new(no)), "{no}");
-        }
-    }
 
     #[test]
     fn files_without_certificates_are_refused() {
