@@ -177,6 +177,15 @@ fn run_delete_on_stop() -> ExitCode {
 
 /// Proxies and CA roots for this process's outbound calls, set before the first one.
 fn outbound(cfg: &mut config::Config) {
+    // Said once, so a TLS or proxy failure in the log can be read against what was in force.
+    if cfg.trust.has_extra() {
+        info!("TLS roots: {}", cfg.trust.describe());
+    }
+    for (scheme, proxy) in [("https", &cfg.proxies.https), ("http", &cfg.proxies.http)] {
+        if let Some(p) = proxy {
+            info!("{scheme}:// calls go through the proxy {p}");
+        }
+    }
     transport::proxy::configure(cfg.proxies.clone());
     transport::trust::configure(&mut cfg.trust);
 }

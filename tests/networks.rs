@@ -45,6 +45,14 @@ fn every_call_goes_through_the_proxy_with_its_credentials() {
         "the detection too: {tunnels:?}"
     );
     assert!(!r.stderr.contains("s3cret-pw") && !r.stdout.contains("s3cret-pw"));
+    assert!(
+        r.stderr.contains(&format!(
+            "http:// calls go through the proxy http://127.0.0.1:{} (with credentials)",
+            proxy.port
+        )),
+        "{}",
+        r.stderr
+    );
     let check = run(&["check", "--offline"], &e);
     assert!(
         check.stdout.contains(&format!(
@@ -170,6 +178,12 @@ fn a_private_ca_is_trusted_when_named_and_only_then() {
     let r = run(&["once"], &e);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(w.cf.find("a.example.com", "A")[0].content, NEW);
+    let said = "TLS roots: built-in (";
+    assert!(
+        r.stderr.contains(said) && r.stderr.contains(&w.ca_file()),
+        "{}",
+        r.stderr
+    );
     let check = run(&["check", "--offline"], &e);
     assert!(
         check
