@@ -14,14 +14,14 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// One request, one connection, no redirects (the caller follows them). Out of line and
-/// cold: most processes never call it, so it should not grow the hot `Http::send`.
+/// One request, one connection (through `proxy`, if one serves the URL), no redirects (the
+/// caller follows them). Out of line and cold: most processes never call it, so it should
+/// not grow the hot `Http::send`.
 #[cold]
 #[inline(never)]
-pub fn send_once(request: &Request) -> Result<Response, TransportError> {
+pub fn send_once(request: &Request, proxy: Option<&ProxyUrl>) -> Result<Response, TransportError> {
     let until = Instant::now() + Duration::from_secs(request.timeout_secs);
     let target = target::parse(&request.url)?;
-    let proxy = super::proxy::for_url(&request.url);
     let tcp = match proxy {
         // The proxy dials the host, so the family is its choice.
         Some(p) => {

@@ -139,13 +139,14 @@ impl Transport for Http {
                 request.timeout_secs =
                     seconds_left(until, Instant::now()).ok_or(TransportError::TimedOut)?;
             }
-            let proxied = proxy::for_url(&request.url).is_some();
-            let response =
-                if proxied || needs_direct(&request.url, request.dial, trust::has_extra()) {
-                    direct::send_once(&request)?
-                } else {
-                    minreq::send_once(&request)?
-                };
+            let proxy = proxy::for_url(&request.url);
+            let direct =
+                proxy.is_some() || needs_direct(&request.url, request.dial, trust::has_extra());
+            let response = if direct {
+                direct::send_once(&request, proxy)?
+            } else {
+                minreq::send_once(&request)?
+            };
             let location = response.header("location").map(str::to_string);
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
             match location {
