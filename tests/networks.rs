@@ -44,6 +44,10 @@ fn every_call_goes_through_the_proxy_with_its_credentials() {
         tunnels.iter().any(|t| t.target != cf_target),
         "the detection too: {tunnels:?}"
     );
+    assert!(
+        tunnels.iter().all(|t| !t.connect),
+        "plain http is asked by absolute URL, not tunnelled: {tunnels:?}"
+    );
     assert!(!r.stderr.contains("s3cret-pw") && !r.stdout.contains("s3cret-pw"));
     assert!(
         r.stderr.contains(&format!(
