@@ -162,6 +162,11 @@ fn announce_token(cfg: &config::Config, token: &config::Secret, origin: &config:
 
 /// What a stop signal during an outbound call turns the service into when DELETE_ON_STOP is
 /// set: the same process (PID 1 stays PID 1), which reads and deletes the managed records.
+///
+/// Out of line and cold, as `run_check` and `run_healthcheck`: scripts/cold-code.ld keeps them
+/// out of the pages the service runs.
+#[cold]
+#[inline(never)]
 fn run_delete_on_stop() -> ExitCode {
     let mut cfg = match load_config(false) {
         Ok(c) => c,
@@ -199,6 +204,8 @@ fn one_shot(cfg: &mut config::Config) {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn run_healthcheck() -> ExitCode {
     let probe = match config::load_healthcheck() {
         Ok(v) => v,
@@ -227,6 +234,8 @@ fn run_healthcheck() -> ExitCode {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn run_check(offline: bool) -> ExitCode {
     let mut cfg = match load_config(false) {
         Ok(c) => c,
