@@ -24,7 +24,9 @@ for tool in openssl $(for arch in "${arches[@]}"; do emulator "$arch"; done); do
 done
 cargo build --quiet --example fake-cloudflare
 fake=target/debug/examples/fake-cloudflare
-port=${FAKE_PORT:-18789}
+# Free ports, not fixed ones: other programs run beside the tests.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=${FAKE_PORT:-$(free_port)}
 pass=0
 fail=0
 check() {
@@ -37,12 +39,12 @@ check() {
 prints_version() { "$@" --version | grep -q '^dyncfdns '; }
 
 work=$(mktemp -d)
-tls_port=${TLS_PORT:-18443}
+tls_port=${TLS_PORT:-$(free_port)}
 trap 'kill "${tls_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 untrusted_tls_start "$tls_port" "$work"
 # The service: a pass, `healthcheck` against its status API, and exit 0 on SIGTERM.
 serves_and_stops() {
-    local api=${API_TEST_PORT:-18790} pid rc healthy=0
+    local api=${API_TEST_PORT:-$(free_port)} pid rc healthy=0
     env -i HOST_LIST=home.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a UPDATE_INTERVAL=60 \
         CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" IP4_PROVIDER="url:http://127.0.0.1:$port/ip" \
         API_PORT="$api" API_BIND=127.0.0.1 API_TOKEN=static-test "$@" 2>"$work/service.log" &
@@ -52,6 +54,31 @@ serves_and_stops() {
     kill -TERM "$pid"
     rc=0; wait "$pid" || rc=$?
     [ "$healthy" = 1 ] && [ "$rc" = 0 ] && grep -q 'stopping on signal' "$work/service.log"
+}
+# KB of the cold code segment (scripts/cold-code.ld: the binary's last executable mapping)
+# resident in the service after two passes with the given settings; amd64 only (under qemu the
+# mappings are the emulator's). A page is resident only if code in it ran, so this is exact.
+cold_resident_after_passes() { # word of the pass line (ok|FAILED), VAR=value..., binary
+    local word=$1 pid kb
+    shift
+    env -i HOST_LIST=home.example.com CLOUDFLARE_API_TOKEN=fake-token-3f9c2a UPDATE_INTERVAL=1 \
+        CLOUDFLARE_API_URL="http://127.0.0.1:$port/client/v4" IP4_PROVIDER="url:http://127.0.0.1:$port/ip" \
+        API_PORT=0 "$@" 2>"$work/cold.log" &
+    pid=$!
+    for _ in $(seq 1 300); do [ "$(grep -c "pass $word" "$work/cold.log")" -ge 2 ] && break; sleep 0.05; done
+    kb=$(awk -v b="${*: -1}" '/^[0-9a-f]+-[0-9a-f]+ / {x = ($2 == "r-xp" && index($0, b))} x && /^Rss:/ {r = $2}
+        END {print r + 0}' "/proc/$pid/smaps")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    [ "$(grep -c "pass $word" "$work/cold.log")" -ge 2 ] || { echo "no two passes:" >&2; cat "$work/cold.log" >&2; return 1; }
+    echo "$kb"
+}
+cold_code_paid_only_when_set() {
+    local plain tls via
+    plain=$(cold_resident_after_passes ok "$@") &&
+        tls=$(cold_resident_after_passes FAILED "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" "$@") &&
+        via=$(cold_resident_after_passes ok "IP4_PROVIDER=url.via4:http://127.0.0.1:$port/ip" "$@") || return 1
+    echo "   cold code resident: $plain KB (plain HTTP), $tls KB (TLS), $via KB (url.via4: the direct client)"
+    [ "$plain" = 0 ] && [ "$tls" = 0 ] && [ "$via" -gt 0 ]
 }
 # The pass must fail on the untrusted certificate, not before it (no handshake, no key exchange).
 # --ca: with a CA file, so the direct client makes the handshake instead of minreq.
@@ -84,6 +111,10 @@ for arch in "${arches[@]}"; do
         IP4_PROVIDER="url.via4:http://127.0.0.1:$port/ip" "${run[@]}" once
     check "$arch: the direct client: TLS with a CA file reaches verification" reaches_verification --ca "${run[@]}"
     check "$arch: service passes, is healthy, stops on SIGTERM" serves_and_stops "${run[@]}"
+    if [ "$arch" = amd64 ]; then
+        check "$arch: the idle service runs none of the cold code segment; the direct client does" \
+            cold_code_paid_only_when_set "${run[@]}"
+    fi
     kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true
 done
 echo "static binaries: $pass passed, $fail failed"
