@@ -310,6 +310,7 @@ fi
 plain=()
 for _ in $(seq 1 "$runs"); do
     start_fake
+    cold_binary
     /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 "$bin" once 2>/dev/null
     plain+=("$(tail -n1 "$work/rss")")
     stop_fake
@@ -321,6 +322,7 @@ pids+=("$tls_pid")
 tls=()
 start_fake
 for _ in $(seq 1 "$runs"); do
+    cold_binary
     /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 \
         "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" "$bin" once 2>"$work/tls.log" || true
     grep -qi "certificate" "$work/tls.log" || { echo "the TLS handshake did not reach verification:" >&2; cat "$work/tls.log" >&2; exit 1; }
