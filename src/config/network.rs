@@ -13,6 +13,10 @@ use std::path::Path;
 const MAX_CA_FILE: u64 = 4 * 1024 * 1024;
 /// Certificate files read from one directory, at most.
 const MAX_DIR_FILES: usize = 2000;
+/// CA text read at start in all, at most, so that many large files make a refusal, not a start
+/// that takes minutes (Debian's /etc/ssl/certs, each certificate there up to three times, is
+/// 0.66 MB).
+const MAX_CA_TOTAL: u64 = 16 * 1024 * 1024;
 
 /// The proxies, lowercase names first as curl and Go read them.
 pub(super) fn proxies(r: &mut Reader) -> Proxies {
@@ -80,17 +84,18 @@ pub(super) fn trust(r: &mut Reader) -> Trust {
         ..Trust::default()
     };
     let problems = r.problems.len();
+    let mut read = 0;
     if let Some(file) = r.text("SSL_CERT_FILE") {
         let path = Path::new(&file);
         let shown = escape(&path.display().to_string()).into_owned();
-        match read_ca(path).and_then(|pem| trust.add_anchors(&pem)) {
+        match read_ca(path, &mut read).and_then(|pem| trust.add_anchors(&pem)) {
             Ok(n) => trust.loaded(shown, false, n),
             Err(why) => r.problems.push(format!("SSL_CERT_FILE: {shown}: {why}")),
         }
     }
     if let Some(dirs) = r.text("SSL_CERT_DIR") {
         for dir in dirs.split(':').filter(|d| !d.trim().is_empty()) {
-            if let Err(why) = add_dir(&mut trust, Path::new(dir.trim())) {
+            if let Err(why) = add_dir(&mut trust, Path::new(dir.trim()), &mut read) {
                 r.problems.push(format!("SSL_CERT_DIR: {why}"));
             }
         }
@@ -104,14 +109,23 @@ pub(super) fn trust(r: &mut Reader) -> Trust {
     trust
 }
 
-/// A CA file's bytes: a regular file (a FIFO would block the start for ever), at most 4 MB.
-fn read_ca(path: &Path) -> Result<Vec<u8>, String> {
-    read_capped(path, MAX_CA_FILE, "a CA file").map_err(|e| e.to_string())
+/// A CA file's bytes: a regular file (a FIFO would block the start for ever), at most 4 MB,
+/// and at most `MAX_CA_TOTAL` with those `read` before it.
+fn read_ca(path: &Path, read: &mut u64) -> Result<Vec<u8>, String> {
+    let bytes = read_capped(path, MAX_CA_FILE, "a CA file").map_err(|e| e.to_string())?;
+    *read += bytes.len() as u64;
+    if *read > MAX_CA_TOTAL {
+        return Err(format!(
+            "the CA files hold more than {} MB in all",
+            MAX_CA_TOTAL >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Adds a directory's certificate files (OpenSSL's hashed names `xxxxxxxx.N` and files ending
 /// `.pem`, `.crt` or `.cer`; other names are left alone), in name order.
-fn add_dir(trust: &mut Trust, dir: &Path) -> Result<(), String> {
+fn add_dir(trust: &mut Trust, dir: &Path, read: &mut u64) -> Result<(), String> {
     let shown = escape(&dir.display().to_string()).into_owned();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{shown}: {e}"))?;
     let mut names: Vec<_> = entries
@@ -134,7 +148,7 @@ fn add_dir(trust: &mut Trust, dir: &Path) -> Result<(), String> {
     let mut fresh = 0;
     for path in &names {
         let named = |why: String| format!("{}: {why}", escape(&path.display().to_string()));
-        fresh += read_ca(path)
+        fresh += read_ca(path, read)
             .and_then(|pem| trust.add_anchors(&pem))
             .map_err(named)?;
     }
@@ -233,6 +247,34 @@ mod tests {
         }
         let c = parse_map(&with(&[])).unwrap();
         assert!(c.trust.builtin && !c.trust.has_extra());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn ca_text_read_at_start_has_a_budget_in_all() {
+        let dir = std::env::temp_dir().join(format!("dyncfdns-budget-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/isrg-root-x1.pem"
+        );
+        // Each file is a valid certificate under 4 MB; five of them pass 16 MB in all.
+        let mut pem = std::fs::read(fixture).unwrap();
+        pem.resize(3_500_000, b'#');
+        for i in 1..=5 {
+            std::fs::write(dir.join(format!("ca{i}.pem")), &pem).unwrap();
+        }
+        let shown: &'static str = dir.to_string_lossy().into_owned().leak();
+        let p = problems(&with(&[("SSL_CERT_DIR", shown)]));
+        assert!(
+            p.iter()
+                .any(|p| p.contains("ca5.pem: the CA files hold more than 16 MB in all")),
+            "{p:?}"
+        );
+        std::fs::remove_file(dir.join("ca5.pem")).unwrap();
+        let c = parse_map(&with(&[("SSL_CERT_DIR", shown)])).unwrap();
+        assert_eq!(c.trust.sources_of(true), format!("{shown} (1 certificate)"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
