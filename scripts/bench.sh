@@ -107,7 +107,7 @@ hostile_rows() {
     fake_start "$port" --zone x.io --ip 8.8.4.4
     pids+=("$fake_pid")
     start_daemon 3600 "$work/d.log" "HOST_LIST=$(seq -s, -f 'h%g.x.io' 0 9999)" METRICS_PUBLIC=true
-    wait_passes 1 "$work/d.log" FAILED
+    wait_passes 1 "$work/d.log"  # missing records: the pass is ok, and says so
     hostile_row "300 clients not reading \`/metrics\`, 10,000 hosts" metrics
     stop_daemon; stop_fake
 }
