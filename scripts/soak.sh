@@ -46,13 +46,15 @@ else
 fi
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$daemon/status"; }
+# The heap and stacks: what a creeping malloc would grow (the rest is code pages mapped once run).
+anon() { awk '/^RssAnon:/ {print $2}' "/proc/$daemon/status"; }
 fds() { find "/proc/$daemon/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 wait_passes "$warmup"
-rss0=$(rss); fds0=$(fds); t0=$(date +%s)
-echo "warm after $warmup passes: RSS ${rss0} KB, ${fds0} descriptors"
+rss0=$(rss); anon0=$(anon); fds0=$(fds); t0=$(date +%s)
+echo "warm after $warmup passes: RSS ${rss0} KB (anonymous ${anon0} KB), ${fds0} descriptors"
 wait_passes $(( warmup + passes ))
-rss1=$(rss); fds1=$(fds); t1=$(date +%s)
-echo "after $passes more passes (${t1}-${t0} = $((t1 - t0)) s): RSS ${rss1} KB, ${fds1} descriptors"
+rss1=$(rss); anon1=$(anon); fds1=$(fds); t1=$(date +%s)
+echo "after $passes more passes (${t1}-${t0} = $((t1 - t0)) s): RSS ${rss1} KB (anonymous ${anon1} KB), ${fds1} descriptors"
 
 pass=0; fail=0
 check() { local what=$1; shift; if "$@"; then pass=$((pass + 1)); echo "ok: $what"; else fail=$((fail + 1)); echo "FAIL: $what"; fi; }
