@@ -67,15 +67,10 @@ start_daemon() { # interval, log file, extra VAR=value...
     daemon_pid=$!
     pids+=("$daemon_pid")
 }
-# KB of the cold code segment (scripts/cold-code.ld) resident in a running service: its last
-# executable mapping of the binary.
-cold_resident() { # pid
-    awk -v b="${bin##*/}" '/^[0-9a-f]+-[0-9a-f]+ / {x = ($2 == "r-xp" && index($0, b))} x && /^Rss:/ {r = $2}
-        END {print r + 0}' "/proc/$1/smaps"
-}
-cold_size() { # KB of the cold segment: the last executable LOAD of the program headers
-    LC_ALL=C readelf -lW "$bin" | awk '$1 == "LOAD" && / R E / {s = $6} END {print s}' | { read -r h; echo $(( (h + 1023) / 1024 )); }
-}
+# shellcheck source=scripts/cold-segment.sh
+. scripts/cold-segment.sh
+cold_resident() { cold_resident_kb "$1" "$bin"; } # pid
+cold_size() { echo $(( ($(cold_segment_bytes "$bin") + 1023) / 1024 )); } # KB
 stop_daemon() { kill "$daemon_pid" 2>/dev/null || true; wait "$daemon_pid" 2>/dev/null || true; }
 wait_passes() { # count, log file[, the pass line's word: ok or FAILED]
     for _ in $(seq 1 600); do [ "$(grep -c "pass ${3:-ok}" "$2")" -ge "$1" ] && return; sleep 0.1; done

@@ -68,12 +68,13 @@ else
     done
 fi
 
-# The cold segment is the last executable LOAD of the program headers; a pattern of
-# scripts/cold-code.ld that no longer matches (a module renamed) would leave it small or absent.
+# A pattern of scripts/cold-code.ld that no longer matches (a module renamed) would leave the
+# cold segment small or absent.
+# shellcheck source=scripts/cold-segment.sh
+. scripts/cold-segment.sh
 cold_segment_check() { # binary
     local size
-    size=$(LC_ALL=C readelf -lW "$1" | awk '$1 == "LOAD" && / R E / {n++; s=$6} END {print (n >= 2) ? s : 0}')
-    size=$((size))
+    size=$(cold_segment_bytes "$1")
     if [ "$size" -lt 16384 ]; then
         echo "scripts/build-static.sh: $1 has no cold code segment (${size} bytes; see scripts/cold-code.ld)" >&2
         exit 1

@@ -25,7 +25,7 @@ done
 cargo build --quiet --example fake-cloudflare
 fake=target/debug/examples/fake-cloudflare
 # Free ports, not fixed ones: other programs run beside the tests.
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { "$fake" free-port; }
 port=${FAKE_PORT:-$(free_port)}
 pass=0
 fail=0
@@ -36,6 +36,8 @@ check() {
 
 # shellcheck source=scripts/fake.sh
 . scripts/fake.sh
+# shellcheck source=scripts/cold-segment.sh
+. scripts/cold-segment.sh
 prints_version() { "$@" --version | grep -q '^dyncfdns '; }
 
 work=$(mktemp -d)
@@ -66,8 +68,7 @@ cold_resident_after_passes() { # word of the pass line (ok|FAILED), VAR=value...
         API_PORT=0 "$@" 2>"$work/cold.log" &
     pid=$!
     for _ in $(seq 1 300); do [ "$(grep -c "pass $word" "$work/cold.log")" -ge 2 ] && break; sleep 0.05; done
-    kb=$(awk -v b="${*: -1}" '/^[0-9a-f]+-[0-9a-f]+ / {x = ($2 == "r-xp" && index($0, b))} x && /^Rss:/ {r = $2}
-        END {print r + 0}' "/proc/$pid/smaps")
+    kb=$(cold_resident_kb "$pid" "${*: -1}")
     kill "$pid"; wait "$pid" 2>/dev/null || true
     [ "$(grep -c "pass $word" "$work/cold.log")" -ge 2 ] || { echo "no two passes:" >&2; cat "$work/cold.log" >&2; return 1; }
     echo "$kb"
