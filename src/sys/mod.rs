@@ -1,6 +1,7 @@
 //! Every system call the program makes through `libc`, and so every `unsafe` block: poll(2),
 //! the signal handlers (a self-pipe, and ending the process from a handler), resource limits
-//! and interface addresses. Safe functions outside, each
+//! and interface addresses (getifaddrs, and the kernel's netlink for IPv6 flags in `netlink`).
+//! Safe functions outside, each
 //! call's result checked inside; the lints below hold every block to a written reason.
 #![deny(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
 
@@ -9,6 +10,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
+
+mod netlink;
+pub use netlink::{dump_addresses, interface_index};
 
 pub use libc::pollfd as PollFd;
 pub use libc::{POLLIN, POLLOUT};
