@@ -4,8 +4,11 @@
 //! HEALTHCHECK, the Kubernetes probes, the stop timeouts of systemd, compose and procd)
 //! derives its patience from the numbers here, and the README's table quotes them.
 
-use crate::config::Config;
+use crate::config::{Config, Confirm};
 
+/// `once`: when no other provider seconds a new address, the same one is asked again after
+/// this pause (the service asks on its next pass instead, `schedule::RECHECK`).
+pub const ONCE_RECHECK: u64 = 1;
 /// Each heartbeat or notification call.
 pub const REPORT_TIMEOUT: u64 = 2;
 /// All of a pass's notifications and heartbeats after it, together.
@@ -54,11 +57,18 @@ pub fn cloudflare_phase(cloudflare_timeout: u64) -> u64 {
     CLOUDFLARE_FLOOR.max(4 * cloudflare_timeout)
 }
 
-/// The longest a pass can take, reports included: each detection provider once, the
-/// Cloudflare phase, the healthchecks `/start` ping and the reports after it.
+/// The longest a pass can take, reports included: each detection provider once per family
+/// (a second opinion asks only providers after the one that answered), the Cloudflare phase
+/// (which confirming pauses, not spends), the healthchecks `/start` ping and the reports
+/// after it. `once` may ask one provider per family again, after a pause.
 pub fn pass(cfg: &Config) -> u64 {
     let providers = (cfg.detection.ip4.len() + cfg.detection.ip6.len()) as u64;
+    let again = match cfg.detection.confirm {
+        Confirm::InPass => cfg.families().count() as u64 * (ONCE_RECHECK + cfg.detection.timeout),
+        Confirm::NextPass | Confirm::Off => 0,
+    };
     providers * cfg.detection.timeout
+        + again
         + cloudflare_phase(cfg.cloudflare.timeout)
         + REPORT_TIMEOUT
         + REPORTS_AFTER_PASS

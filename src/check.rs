@@ -99,7 +99,9 @@ fn what(o: &Outcome, ip: Option<std::net::IpAddr>) -> String {
         (State::Missing, _) => "no record".to_string(),
         (State::Failed(_), _) => "cannot be managed (see problems)".to_string(),
         (State::NotAttempted, _) => "not checked (an earlier step failed)".to_string(),
-        (state, _) => state.label().to_string(),
+        (State::Doubted, _) => "left alone: the providers disagree (see problems)".to_string(),
+        (State::Unconfirmed, _) => format!("{ip} is new and no second answer came: left alone"),
+        (State::Unchanged | State::Updated | State::Created, _) => o.state.label().to_string(),
     }
 }
 
@@ -111,6 +113,15 @@ fn problem(o: &Outcome) -> Option<String> {
             o.host
         )),
         State::Failed(f) => Some(format!("{} {rtype}: {f}", o.host)),
-        _ => None,
+        State::Unconfirmed => Some(format!(
+            "{} {rtype}: the new address was given once and not again; a pass would not write it yet",
+            o.host
+        )),
+        State::Unchanged
+        | State::Updated
+        | State::Created
+        | State::WouldChange
+        | State::NotAttempted
+        | State::Doubted => None,
     }
 }

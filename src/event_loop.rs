@@ -7,7 +7,7 @@ use crate::config::{Config, Secret};
 use crate::heartbeat::Heartbeats;
 use crate::http::{Api, Body, Listener};
 use crate::notify::{self, Notifier};
-use crate::schedule::{first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS};
+use crate::schedule::{first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS, RECHECK};
 use crate::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
@@ -224,16 +224,15 @@ impl Service<'_> {
         let (warnings, notes) = sync::missing_news(&mut self.missing, &report);
         warnings.iter().for_each(|w| crate::warn!("{w}"));
         notes.iter().for_each(|n| crate::info!("{n}"));
-        if report.ok() {
-            crate::info!("{}", report.summary());
-        } else {
-            crate::error!("{}", report.summary());
-        }
+        report.log_summary();
         let end = Instant::now();
         let unix = clock::now_unix();
         self.status.record_pass(&report, unix, end);
         self.failures = if report.ok() { 0 } else { self.failures + 1 };
         self.next_pass = start + next_delay(self.failures, cfg.lifecycle.update_interval);
+        if report.recheck() {
+            self.next_pass = self.next_pass.min(start + RECHECK);
+        }
         self.not_before = report
             .retry_after
             .map(|wait| end + retry_wait(wait, cfg.lifecycle.update_interval));

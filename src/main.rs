@@ -85,15 +85,16 @@ fn run_once(dry_run: bool) -> ExitCode {
     };
     // As PID 1 (a Kubernetes CronJob) nothing else would stop it; a stop ends a hung call at once.
     one_shot(&mut cfg);
+    no_next_pass(&mut cfg);
     let mut cache = sync::Cache::default();
     let report = sync::run_pass(&cfg, &mut cache, &mut event_loop::AtOnce, clock::now_unix());
     let (warnings, _) = sync::missing_news(&mut Default::default(), &report);
     warnings.iter().for_each(|w| warn!("{w}"));
-    if report.ok() {
-        info!("{}", report.summary());
+    // An address still unconfirmed was not written: there is no next pass to write it.
+    report.log_summary();
+    if report.ok() && !report.recheck() {
         ExitCode::SUCCESS
     } else {
-        error!("{}", report.summary());
         ExitCode::from(1)
     }
 }
@@ -180,6 +181,14 @@ fn run_delete_on_stop() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A single pass (`once`, `check`): a lone answer about a new address is checked by asking
+/// again within it, as there is no next pass to do it.
+fn no_next_pass(cfg: &mut config::Config) {
+    if cfg.detection.confirm == config::Confirm::NextPass {
+        cfg.detection.confirm = config::Confirm::InPass;
+    }
+}
+
 /// Proxies and CA roots for this process's outbound calls, set before the first one.
 fn outbound(cfg: &mut config::Config) {
     // Said once, so a TLS or proxy failure in the log can be read against what was in force.
@@ -246,6 +255,7 @@ fn run_check(offline: bool) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     outbound(&mut cfg);
+    no_next_pass(&mut cfg);
     let found = check::run(&cfg, &mut event_loop::AtOnce, clock::now_unix());
     print!("{}", found.text);
     if found.problems == 0 {

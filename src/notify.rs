@@ -1,10 +1,10 @@
-//! Notifications: one JSON POST to NOTIFY_URL per pass that changed a record, failed after a
-//! good pass (or the first pass failed), or recovered. Bounded: a few tries per message and a
+//! Notifications: one JSON POST to NOTIFY_URL per pass that changed a record, failed or fell
+//! in doubt after a good pass (or the first pass did), or recovered. Bounded: a few tries per message and a
 //! few messages queued, each send within the time left before the next pass.
 
 use crate::config::Secret;
 use crate::json::{opt, text, time, Fields};
-use crate::sync::{Report, State};
+use crate::sync::{PassError, Report, Standing, State};
 use crate::transport::{redacted, Method, Request, Transport, TransportError};
 use std::collections::VecDeque;
 
@@ -34,20 +34,26 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
         .map(|o| entry(o, "updated", None))
         .collect();
     // A failure that goes on is announced once; recovery once; changes always.
+    // A doubt (two providers disagree) is told as such, not as an outage.
+    let trouble = match report.standing() {
+        Standing::InDoubt => "doubted",
+        Standing::Failed | Standing::Ok => "failed",
+    };
     let event = match (ok, previous_ok) {
         (false, Some(false)) | (true, Some(true) | None) => None,
-        (false, _) => Some("failed"),
+        (false, _) => Some(trouble),
         (true, Some(false)) => Some("recovered"),
     };
     let event = event.or((!records.is_empty()).then_some("updated"))?;
     let mut error: Option<String> = None;
-    if event == "failed" {
+    if !ok && event == trouble {
         for o in &report.outcomes {
-            let State::Failed(why) = &o.state else {
-                continue;
+            let (label, why) = match &o.state {
+                State::Failed(why) => ("failed", why.to_string()),
+                State::Doubted => ("doubted", doubt_of(report, o.family)),
+                _ => continue,
             };
-            let why = why.to_string();
-            records.push(entry(o, "failed", Some(&why)));
+            records.push(entry(o, label, Some(&why)));
             error = error.or(Some(why));
         }
         error = report.errors.first().map(ToString::to_string).or(error);
@@ -60,6 +66,18 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
             .raw("records", &format!("[{}]", records.join(",")))
             .end(),
     )
+}
+
+/// What the pass said about the family's doubt.
+fn doubt_of(report: &Report, family: crate::config::Family) -> String {
+    report
+        .errors
+        .iter()
+        .find_map(|e| match e {
+            PassError::Doubt(d) if d.family == family => Some(d.to_string()),
+            PassError::Doubt(_) | PassError::NoAddress { .. } => None,
+        })
+        .unwrap_or_default()
 }
 
 pub struct Notifier {
@@ -142,6 +160,27 @@ mod tests {
                 .collect(),
             ..Report::default()
         }
+    }
+
+    #[test]
+    fn a_doubt_is_told_as_a_doubt_once() {
+        let mut r = report(vec![State::Doubted]);
+        let doubt = crate::sync::Doubt {
+            family: Family::V4,
+            first: ("ipify".into(), "8.8.8.8".parse().unwrap()),
+            second: ("icanhazip".into(), "9.9.9.9".parse().unwrap()),
+        };
+        r.errors.push(PassError::Doubt(doubt));
+        let m = message(&r, Some(true), 0).unwrap();
+        assert!(m.starts_with(r#"{"event":"doubted""#), "{m}");
+        assert!(
+            m.contains(r#""event":"doubted","host":"a.example.com""#)
+                && m.contains("ipify says 8.8.8.8 but icanhazip says 9.9.9.9"),
+            "{m}"
+        );
+        assert!(message(&r, Some(false), 0).is_none(), "told once");
+        let m = message(&report(vec![State::Unchanged]), Some(false), 0).unwrap();
+        assert!(m.starts_with(r#"{"event":"recovered""#), "{m}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ fn world(name: &str) -> World {
     set(&mut env, "API_PORT", &free_port().to_string());
     set(&mut env, "API_BIND", "127.0.0.1");
     set(&mut env, "API_TOKEN", API_TOKEN);
+    one_answer_is_enough(&mut env);
     World { cf, ip, dir, env }
 }
 

@@ -24,6 +24,7 @@ fn setup(cf: &FakeCloudflare, ip: &IpEcho) -> Vec<(String, String)> {
     set(&mut e, "API_BIND", "127.0.0.1");
     set(&mut e, "API_TOKEN", API_TOKEN);
     set(&mut e, "UPDATE_INTERVAL", "1");
+    one_answer_is_enough(&mut e);
     e
 }
 

@@ -44,6 +44,8 @@ fn v6_env(api_url: &str, provider: &str) -> Vec<(String, String)> {
         ("DETECTION_TIMEOUT", "2"),
         ("UPDATE_TIMEOUT", "5"),
         ("UPDATE_INTERVAL", "600"),
+        // One provider, written at once (the second-answer rule: tests/confirm.rs).
+        ("CONFIRM_CHANGES", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -158,7 +160,10 @@ fn a_detector_of_one_family_dials_only_that_family() {
         assert_eq!(r.code, 0, "{hosts}: {}", r.stderr);
         assert_eq!(cf.find("home.example.com", "A")[0].content, NEW4);
         assert_eq!(cf.find("home.example.com", "AAAA")[0].content, NEW6);
-        assert_eq!((four.hits(), six.hits()), (i + 1, i + 1), "{hosts}");
+        // The first run's new addresses are each asked for twice (one provider per family:
+        // `once` asks it again); the second run finds them in the records and asks once.
+        let asked = [2, 3][i];
+        assert_eq!((four.hits(), six.hits()), (asked, asked), "{hosts}");
     }
     // A name with no address of the family is said plainly.
     let mut e = env(&cf, &four, "home.example.com");

@@ -87,6 +87,7 @@ fn an_absurd_retry_after_neither_crashes_nor_stops_updates() {
     let mut e = env(&cf, &ip, "a.example.com");
     set(&mut e, "UPDATE_INTERVAL", "2");
     set(&mut e, "API_TOKEN", "t");
+    one_answer_is_enough(&mut e);
     let body = r#"{"success":false,"errors":[{"code":971,"message":"Please wait"}],"result":null}"#;
     cf.inject(
         "GET",

@@ -34,6 +34,7 @@ fn service_env(cf: &FakeCloudflare, ip: &IpEcho, hosts: &str) -> Vec<(String, St
     set(&mut e, "API_PORT", &free_port().to_string());
     set(&mut e, "API_BIND", "127.0.0.1");
     set(&mut e, "API_TOKEN", "stall-token");
+    one_answer_is_enough(&mut e);
     e
 }
 

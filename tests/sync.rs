@@ -282,15 +282,18 @@ fn a_host_in_no_visible_zone_is_named_with_a_hint() {
     assert!(r.stderr.contains("Zone:Read"));
 }
 
+/// As `once` runs a pass: a lone provider's new address is asked for again within it.
 fn in_process_config(cf: &FakeCloudflare, ip: &IpEcho, hosts: &str) -> Config {
     let vars: HashMap<String, String> = env(cf, ip, hosts).into_iter().collect();
     let var = move |k: &str| vars.get(k).cloned();
     let read_file = |_: &str| Err(std::io::Error::other("no files here"));
-    config::parse(&Source {
+    let mut cfg = config::parse(&Source {
         var: &var,
         read_file: &read_file,
     })
-    .expect("valid config")
+    .expect("valid config");
+    cfg.detection.confirm = config::Confirm::InPass;
+    cfg
 }
 
 #[test]
@@ -303,11 +306,14 @@ fn a_second_pass_in_one_process_makes_no_calls() {
     let mut cache = Cache::default();
     let first = run_pass(&cfg, &mut cache, &mut Http, 1000);
     assert!(first.ok(), "{first:?}");
+    // A new address, one provider: asked again before it is written.
+    assert_eq!(ip.hits(), 2);
     let before = cf.calls().len();
     assert_eq!(before as u32, first.calls);
     let second = run_pass(&cfg, &mut cache, &mut Http, 1060);
     assert!(second.ok());
     assert_eq!(second.calls, 0);
+    assert_eq!(ip.hits(), 3, "steady state: one question per pass");
     assert_eq!(cf.calls().len(), before, "{:?}", &cf.calls()[before..]);
     // Past RECORD_CACHE_TTL the records are read again, which repairs dashboard edits.
     let third = run_pass(&cfg, &mut cache, &mut Http, 1000 + 3600);

@@ -29,26 +29,43 @@ pub struct Client<'a> {
     auth: &'a Auth,
     timeout_secs: u64,
     transport: &'a mut dyn Transport,
+    spent: Spent,
+}
+
+/// What a client's calls have come to: carried from one stage of a pass to the next.
+#[derive(Debug, Default)]
+pub struct Spent {
     /// Requests sent, for the pass summary.
     pub calls: u32,
     /// Each request's method and HTTP status (0: no answer), for the metrics.
     pub log: Vec<(Method, u16)>,
     /// Set by the first call that got no answer: every later call is abandoned unsent, so a
-    /// hung or unreachable API stalls the loop once per client (per pass), not once per zone.
+    /// hung or unreachable API stalls the loop once per pass, not once per zone.
     unreachable: bool,
 }
 
 impl<'a> Client<'a> {
     pub fn new(cfg: &'a config::Cloudflare, transport: &'a mut dyn Transport) -> Client<'a> {
+        Self::resume(cfg, transport, Spent::default())
+    }
+
+    /// Goes on from another client's calls (a pass's stage after the one that read).
+    pub fn resume(
+        cfg: &'a config::Cloudflare,
+        transport: &'a mut dyn Transport,
+        spent: Spent,
+    ) -> Client<'a> {
         Client {
             base: &cfg.api_url,
             auth: &cfg.auth,
             timeout_secs: cfg.timeout,
             transport,
-            calls: 0,
-            log: Vec::new(),
-            unreachable: false,
+            spent,
         }
+    }
+
+    pub fn spent(self) -> Spent {
+        self.spent
     }
 
     pub fn zones_page(&mut self, name: Option<&str>, page: u32) -> Result<Page<Zone>, CfError> {
@@ -199,10 +216,10 @@ impl<'a> Client<'a> {
         path: &str,
         body: Option<String>,
     ) -> Result<Envelope<T>, CfError> {
-        if self.unreachable {
+        if self.spent.unreachable {
             return Err(CfError::Abandoned);
         }
-        self.calls += 1;
+        self.spent.calls += 1;
         crate::debug!("Cloudflare {method:?} {path}");
         let response = self.transport.send(Request {
             method,
@@ -214,9 +231,10 @@ impl<'a> Client<'a> {
             redirects: 0,
             dial: crate::transport::Dial::Any,
         });
-        self.log
+        self.spent
+            .log
             .push((method, response.as_ref().map_or(0, |r| r.status)));
-        self.unreachable = response.is_err();
+        self.spent.unreachable = response.is_err();
         let response = response.map_err(CfError::Transport)?;
         if (300..400).contains(&response.status) {
             let to = response.header("location").unwrap_or("");

@@ -12,8 +12,8 @@ mod show;
 mod token;
 
 pub use model::{
-    Auth, Cloudflare, Config, ConfigError, CreatePolicy, Detection, Family, Lifecycle, Origin,
-    Provider, Reporters, Secret, StatusApi, DEFAULT_API_URL,
+    Auth, Cloudflare, Config, ConfigError, Confirm, CreatePolicy, Detection, Family, Lifecycle,
+    Origin, Provider, Reporters, Secret, StatusApi, DEFAULT_API_URL,
 };
 pub use parsers::{check_host, normalize_host, parse_bool};
 pub use reader::Source;
@@ -211,6 +211,11 @@ fn detection(r: &mut Reader) -> Detection {
         ip4,
         ip6,
         timeout: detection_timeout(r),
+        confirm: if r.boolean("CONFIRM_CHANGES", true) {
+            Confirm::NextPass
+        } else {
+            Confirm::Off
+        },
     }
 }
 

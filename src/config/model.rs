@@ -98,6 +98,27 @@ impl fmt::Display for Provider {
     }
 }
 
+impl Provider {
+    /// Asked over the network: its word alone could be wrong (a captive portal, a misrouted
+    /// node, a rotating egress), so a change it reports wants a second answer.
+    pub fn is_remote(&self) -> bool {
+        match self {
+            Provider::Cloudflare
+            | Provider::Ipify
+            | Provider::Icanhazip
+            | Provider::Url(_)
+            | Provider::UrlVia(..) => true,
+            Provider::Local | Provider::Interface(_) | Provider::Static(_) => false,
+        }
+    }
+
+    /// Can second a remote answer: anything that observes, not `static:` (the user's
+    /// fallback, which differs from an observed address by design).
+    pub fn observes(&self) -> bool {
+        !matches!(self, Provider::Static(_))
+    }
+}
+
 /// Where a setting came from, for `dyncfdns check`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -126,6 +147,20 @@ pub struct Detection {
     pub ip6: Vec<Provider>,
     /// Seconds per detection request.
     pub timeout: u64,
+    /// How a new address from a remote provider is confirmed before it is written.
+    pub confirm: Confirm,
+}
+
+/// `CONFIRM_CHANGES`: a remote provider's new address is written only once a second answer
+/// agrees (the next provider, or the same one on its next try).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    /// One answer is enough (`CONFIRM_CHANGES=false`).
+    Off,
+    /// The service: when no other provider answers, the next pass (soon) asks again.
+    NextPass,
+    /// `once`: there is no next pass, so the same provider is asked again after a pause.
+    InPass,
 }
 
 impl Detection {

@@ -22,6 +22,7 @@ pub const OURS: &[&str] = &[
     "IP4_PROVIDER",
     "IP6_PROVIDER",
     "DETECTION_TIMEOUT",
+    "CONFIRM_CHANGES",
     "DRY_RUN",
     "DELETE_ON_STOP",
     "API_PORT",

@@ -1,7 +1,7 @@
 //! The effective configuration as `dyncfdns check` prints it: every variable, the value in
 //! force (secrets as their length only) and where it came from.
 
-use super::model::{Auth, Config, Origin, Provider, Secret};
+use super::model::{Auth, Config, Confirm, Origin, Provider, Secret};
 use super::names;
 use crate::log::{Format, Level};
 
@@ -83,6 +83,10 @@ fn value(cfg: &Config, name: &str) -> String {
         "IP4_PROVIDER" => providers(&cfg.detection.ip4),
         "IP6_PROVIDER" => providers(&cfg.detection.ip6),
         "DETECTION_TIMEOUT" => format!("{} s", cfg.detection.timeout),
+        "CONFIRM_CHANGES" => match cfg.detection.confirm {
+            Confirm::Off => "false (one provider's answer is written)".to_string(),
+            Confirm::NextPass | Confirm::InPass => "true".to_string(),
+        },
         "DRY_RUN" => cfg.lifecycle.dry_run.to_string(),
         "DELETE_ON_STOP" => cfg.lifecycle.delete_on_stop.to_string(),
         "API_PORT" => api

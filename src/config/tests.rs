@@ -451,3 +451,22 @@ fn check_escapes_values_from_outside() {
         .unwrap();
     assert!(!comment.chars().any(char::is_control), "{comment:?}");
 }
+
+#[test]
+fn confirmation_is_on_unless_turned_off() {
+    let c = parse_map(&with(&[])).unwrap();
+    assert_eq!(c.detection.confirm, Confirm::NextPass);
+    let c = parse_map(&with(&[("CONFIRM_CHANGES", "off")])).unwrap();
+    assert_eq!(c.detection.confirm, Confirm::Off);
+    let p = problems(&with(&[("CONFIRM_CHANGES", "twice")]));
+    assert!(
+        p[0].starts_with("CONFIRM_CHANGES: expected true/false"),
+        "{p:?}"
+    );
+    let shown = effective(&c);
+    let row = shown.iter().find(|(name, _, _)| *name == "CONFIRM_CHANGES");
+    assert!(
+        row.is_some_and(|(_, value, _)| value.starts_with("false")),
+        "{shown:?}"
+    );
+}

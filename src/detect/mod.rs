@@ -102,23 +102,26 @@ impl fmt::Display for DetectFailure {
 pub struct Detected {
     pub ip: IpAddr,
     pub provider: String,
+    /// The provider's place among those asked, so a second opinion starts after it.
+    pub index: usize,
 }
 
 /// Tries the providers in order; the error lists why each one failed.
-pub fn detect(
+pub fn detect<'p>(
     family: Family,
-    providers: &[Provider],
+    providers: impl IntoIterator<Item = &'p Provider>,
     timeout_secs: u64,
     transport: &mut dyn Transport,
 ) -> Result<Detected, DetectFailure> {
     let mut failures = Vec::new();
-    for provider in providers {
+    for (index, provider) in providers.into_iter().enumerate() {
         match ask(provider, family, timeout_secs, transport) {
             Ok(ip) => {
                 crate::debug!("{} from {provider}: {ip}", family.name());
                 return Ok(Detected {
                     ip,
                     provider: provider.to_string(),
+                    index,
                 });
             }
             Err(why) => {

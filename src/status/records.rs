@@ -15,6 +15,10 @@ pub enum RecordState {
     Missing,
     Failed,
     NotAttempted,
+    /// Two providers disagreed about a new address: left as it was.
+    Doubted,
+    /// A new address waits for its second answer.
+    Unconfirmed,
 }
 
 impl RecordState {
@@ -28,6 +32,8 @@ impl RecordState {
             RecordState::Missing => "missing",
             RecordState::Failed => "failed",
             RecordState::NotAttempted => "not-attempted",
+            RecordState::Doubted => "doubted",
+            RecordState::Unconfirmed => "unconfirmed",
         }
     }
 }
@@ -42,6 +48,8 @@ impl From<&State> for RecordState {
             State::Missing => RecordState::Missing,
             State::Failed(_) => RecordState::Failed,
             State::NotAttempted => RecordState::NotAttempted,
+            State::Doubted => RecordState::Doubted,
+            State::Unconfirmed => RecordState::Unconfirmed,
         }
     }
 }

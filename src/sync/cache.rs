@@ -1,8 +1,9 @@
 //! What is known between passes: each host's zone and each zone's records on the managed
-//! names. Both expire after `RECORD_CACHE_TTL`; a failed write invalidates a zone's records,
+//! names, and which addresses were confirmed. Both expire after `RECORD_CACHE_TTL`; a failed write invalidates a zone's records,
 //! and a write only ever updates records of a zone whose read is still cached, so a partial
 //! view is never taken for a fresh one.
 
+use super::confirm::Beliefs;
 use crate::dns::{Record, Unreadable, Zone};
 use std::collections::HashMap;
 
@@ -16,6 +17,8 @@ pub struct Cache {
     unreadable: HashMap<String, Vec<Unreadable>>,
     /// The current pass, set by `begin`.
     now: Learnt,
+    /// Each family's confirmed and pending addresses (never expire: they are not Cloudflare's).
+    pub beliefs: Beliefs,
     ttl: u64,
 }
 

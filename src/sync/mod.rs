@@ -1,9 +1,12 @@
 //! The sync pass and what it keeps between passes. `pass` runs one pass, `zones` finds each
-//! host's zone, `read` reads the records, `writes` changes them, `cache` remembers zones and
-//! records, `report` says what happened, `stop` deletes the managed records (DELETE_ON_STOP).
+//! host's zone, `read` reads the records, `confirm` wants a second answer before a new
+//! address is written, `writes` changes them, `cache` remembers zones, records and confirmed
+//! addresses, `report` says what happened, `stop` deletes the managed records (DELETE_ON_STOP).
 
 mod cache;
+mod confirm;
 mod pass;
+mod plan;
 mod read;
 pub mod report;
 mod stop;
@@ -11,8 +14,11 @@ mod writes;
 mod zones;
 
 pub use cache::Cache;
+pub use confirm::Doubt;
 pub use pass::run_pass;
-pub use report::{missing_news, Detection, Failure, Outcome, PassError, Report, State, Tally};
+pub use report::{
+    missing_news, Detection, Failure, Outcome, PassError, Report, Standing, State, Tally,
+};
 pub use stop::delete_managed;
 
 #[cfg(test)]

@@ -1,14 +1,16 @@
-//! One sync pass: detect the addresses, find each host's zone and records (cached), decide,
-//! and write what differs, batched per zone.
+//! One sync pass in three stages: detect the addresses; read and decide (`plan`); ask for a
+//! second answer where a new address would be written (`confirm`); write what is believed,
+//! batched per zone.
 
 use super::cache::Cache;
+use super::confirm::{self, Verdict};
+use super::plan::Plan;
 use super::report::{Detection, Failure, Outcome, PassError, Report, State, Want};
-use super::{read, writes, zones};
-use crate::cloudflare::{CfError, Client};
+use super::writes;
+use crate::cloudflare::{CfError, Client, Spent};
 use crate::config::{Config, Family};
 use crate::detect::{self, Detected};
-use crate::dns::Zone;
-use crate::reconcile::{self, Action};
+use crate::reconcile::Action;
 use crate::transport::{Deadline, Transport};
 use std::time::{Duration, Instant};
 
@@ -22,55 +24,87 @@ pub fn run_pass(
         dry_run: cfg.lifecycle.dry_run,
         ..Report::default()
     };
-    let wants = detect_all(cfg, transport, &mut report);
+    let found = detect_all(cfg, transport, &mut report);
+    let wants = wants_of(cfg, &found);
     cache.begin(now, cfg.cloudflare.cache_ttl);
-    // However slow Cloudflare is, the pass's calls end in time (see `bounds`).
+    // However slow Cloudflare is, the pass's calls end in time (see `bounds`); waiting for a
+    // second answer pauses that clock rather than spending it.
     let phase = Duration::from_secs(crate::bounds::cloudflare_phase(cfg.cloudflare.timeout));
-    let mut bounded = Deadline {
-        inner: transport,
-        until: Instant::now() + phase,
-    };
-    let mut client = Client::new(&cfg.cloudflare, &mut bounded);
-    let mut pass = Pass {
+    let mut until = Instant::now() + phase;
+    let mut stage = Stage {
         cfg,
         cache,
-        client: &mut client,
         report: &mut report,
+        spent: Spent::default(),
     };
-    pass.sync(wants);
-    report.calls = client.calls;
-    report.cloudflare_log = client.log;
+    let plan = stage.run(transport, until, |p| p.plan(wants));
+    let asking = Instant::now();
+    let verdicts = confirm_changes(cfg, stage.cache, &found, &plan, transport, stage.report);
+    until += asking.elapsed();
+    stage.run(transport, until, |p| p.write(plan, &verdicts));
+    let spent = stage.spent;
+    report.calls = spent.calls;
+    report.cloudflare_log = spent.log;
     report
+}
+
+/// What the Cloudflare stages share; each stage gets a client that goes on from the last.
+struct Stage<'s> {
+    cfg: &'s Config,
+    cache: &'s mut Cache,
+    report: &'s mut Report,
+    spent: Spent,
+}
+
+impl Stage<'_> {
+    fn run<T>(
+        &mut self,
+        transport: &mut dyn Transport,
+        until: Instant,
+        f: impl FnOnce(&mut Pass) -> T,
+    ) -> T {
+        let mut bounded = Deadline {
+            inner: transport,
+            until,
+        };
+        let spent = std::mem::take(&mut self.spent);
+        let mut client = Client::resume(&self.cfg.cloudflare, &mut bounded, spent);
+        let mut pass = Pass {
+            cfg: self.cfg,
+            cache: self.cache,
+            client: &mut client,
+            report: self.report,
+        };
+        let out = f(&mut pass);
+        self.spent = client.spent();
+        out
+    }
 }
 
 /// The address of each family that has providers; the hosts of a family whose address was
 /// not found are reported as not attempted, so no state from an earlier pass lingers.
-fn detect_all(cfg: &Config, transport: &mut dyn Transport, report: &mut Report) -> Vec<Want> {
-    let mut wants = Vec::new();
+fn detect_all(
+    cfg: &Config,
+    transport: &mut dyn Transport,
+    report: &mut Report,
+) -> Vec<(Family, Detected)> {
+    let mut found = Vec::new();
     for family in cfg.families() {
         let started = Instant::now();
-        let found = detect::detect(
-            family,
-            cfg.providers(family),
-            cfg.detection.timeout,
-            transport,
-        );
+        let providers = cfg.providers(family);
+        let answer = detect::detect(family, providers, cfg.detection.timeout, transport);
         report.detections.push(Detection {
             family,
-            provider: found.as_ref().ok().map(|d| d.provider.clone()),
+            provider: answer.as_ref().ok().map(|d| d.provider.clone()),
             seconds: started.elapsed().as_secs_f64(),
         });
-        match found {
-            Ok(Detected { ip, .. }) => {
+        match answer {
+            Ok(detected) => {
                 match family {
-                    Family::V4 => report.ipv4 = Some(ip),
-                    Family::V6 => report.ipv6 = Some(ip),
+                    Family::V4 => report.ipv4 = Some(detected.ip),
+                    Family::V6 => report.ipv6 = Some(detected.ip),
                 }
-                wants.extend(cfg.hosts_for(family).iter().map(|h| Want {
-                    host: h.clone(),
-                    family,
-                    ip,
-                }));
+                found.push((family, detected));
             }
             Err(failure) => {
                 let error = PassError::NoAddress { family, failure };
@@ -88,101 +122,158 @@ fn detect_all(cfg: &Config, transport: &mut dyn Transport, report: &mut Report) 
             }
         }
     }
+    found
+}
+
+fn wants_of(cfg: &Config, found: &[(Family, Detected)]) -> Vec<Want> {
+    let mut wants = Vec::new();
+    for (family, detected) in found {
+        wants.extend(cfg.hosts_for(*family).iter().map(|h| Want {
+            host: h.clone(),
+            family: *family,
+            ip: detected.ip,
+        }));
+    }
     wants
 }
 
-struct Pass<'p, 'c> {
-    cfg: &'p Config,
-    cache: &'p mut Cache,
-    client: &'p mut Client<'c>,
-    report: &'p mut Report,
+/// Each family's verdict on its new address, asking a second provider where it must; a
+/// family whose records already hold the detected address is believed from then on.
+fn confirm_changes(
+    cfg: &Config,
+    cache: &mut Cache,
+    found: &[(Family, Detected)],
+    plan: &Plan,
+    transport: &mut dyn Transport,
+    report: &mut Report,
+) -> Vec<(Family, Verdict)> {
+    let changing = confirm::families(plan.changes().map(|(w, _)| w.family));
+    let mut verdicts = Vec::new();
+    for (family, first) in found {
+        let belief = cache.beliefs.of(*family);
+        if !changing.contains(family) {
+            let holds = |o: &Outcome| o.family == *family && o.state == State::Unchanged;
+            if report.outcomes.iter().any(holds) {
+                belief.holds(first.ip);
+            }
+            continue;
+        }
+        let provider = cfg.providers(*family).get(first.index);
+        let asks = provider
+            .is_some_and(|p| confirm::needs_second(cfg.detection.confirm, p, belief, first.ip));
+        let verdict = if asks {
+            let second = confirm::second_answer(cfg, *family, first, transport);
+            confirm::judge(*family, (&first.provider, first.ip), second)
+        } else {
+            Verdict::Believed
+        };
+        cache.beliefs.of(*family).settle(first.ip, &verdict);
+        match &verdict {
+            Verdict::Believed => {}
+            Verdict::Doubted(doubt) => {
+                crate::warn!("{doubt}");
+                report.errors.push(PassError::Doubt(doubt.clone()));
+            }
+            Verdict::Unconfirmed => crate::info!(
+                "{} {} from {} is new and no other provider answered: written once a next try gives it again",
+                family.name(),
+                first.ip,
+                first.provider
+            ),
+        }
+        verdicts.push((*family, verdict));
+    }
+    verdicts
+}
+
+/// Why the rest of a pass's Cloudflare work is not done.
+#[derive(Clone, Copy)]
+pub(super) enum Stop {
+    Throttled,
+    Unreachable,
+}
+
+pub(super) struct Pass<'p, 'c> {
+    pub cfg: &'p Config,
+    pub cache: &'p mut Cache,
+    pub client: &'p mut Client<'c>,
+    pub report: &'p mut Report,
 }
 
 impl Pass<'_, '_> {
-    fn sync(&mut self, wants: Vec<Want>) {
-        if wants.is_empty() {
-            return;
+    /// Writes the believed changes; the others are reported as doubted or unconfirmed.
+    fn write(&mut self, plan: Plan, verdicts: &[(Family, Verdict)]) {
+        let mut stop = None;
+        for (zone, changes) in plan.zones {
+            let changes = self.believed(changes, verdicts);
+            if changes.is_empty() {
+                continue;
+            }
+            if let Some(stop) = stop {
+                self.skip(changes.into_iter().map(|(w, _)| w).collect(), stop);
+                continue;
+            }
+            let written = writes::write(self.client, self.cache, &zone, changes);
+            self.report.outcomes.extend(written.outcomes);
+            stop = written.stop.as_ref().and_then(|e| self.stops(e));
         }
-        if let Err(error) = zones::resolve(&self.cfg.hosts, self.cache, self.client) {
-            let context = "cannot look up zones".to_string();
-            self.fail_all(wants, Failure::Cloudflare { context, error });
-            return;
-        }
-        let mut by_zone: Vec<(Zone, Vec<Want>)> = Vec::new();
-        for want in wants {
-            match self.cache.zone(&want.host).flatten() {
-                Some(zone) => match by_zone.iter_mut().find(|(z, _)| z.id == zone.id) {
-                    Some((_, list)) => list.push(want),
-                    None => by_zone.push((zone.clone(), vec![want])),
-                },
-                None => {
-                    let failure = Failure::NoZone {
-                        host: want.host.clone(),
-                    };
-                    crate::error!("{failure}");
-                    self.push(&want, None, State::Failed(failure));
+    }
+
+    /// The changes that may be written; a dry run reports them instead.
+    fn believed(
+        &mut self,
+        changes: Vec<(Want, Action)>,
+        verdicts: &[(Family, Verdict)],
+    ) -> Vec<(Want, Action)> {
+        let mut keep = Vec::new();
+        for (want, action) in changes {
+            // What the record holds (nothing yet, for a create): left as it is.
+            let holds = match &action {
+                Action::Update { old, .. } => Some(old.clone()),
+                _ => None,
+            };
+            match confirm::verdict_of(verdicts, &want) {
+                Verdict::Doubted(_) => self.push(&want, holds, State::Doubted),
+                Verdict::Unconfirmed => self.push(&want, holds, State::Unconfirmed),
+                Verdict::Believed if self.cfg.lifecycle.dry_run => {
+                    crate::info!("dry run: would {}", writes::describe(&action));
+                    self.push(&want, holds, State::WouldChange);
                 }
+                Verdict::Believed => keep.push((want, action)),
             }
         }
-        let mut zones = by_zone.into_iter();
-        let mut stopping = false;
-        for (zone, list) in zones.by_ref() {
-            match self.sync_zone(&zone, list) {
-                Err(CfError::Throttled { retry_after }) => {
-                    self.report.retry_after = retry_after.or(Some(60));
-                    break;
-                }
-                Err(e) if e.is_unreachable() => {
-                    stopping = true;
-                    break;
-                }
-                _ => {}
+        keep
+    }
+
+    /// Whether an error stops the pass's Cloudflare work (Retry-After noted).
+    pub fn stops(&mut self, error: &CfError) -> Option<Stop> {
+        match error {
+            CfError::Throttled { retry_after } => {
+                self.report.retry_after = retry_after.or(Some(60));
+                Some(Stop::Throttled)
             }
+            e if e.is_unreachable() => Some(Stop::Unreachable),
+            _ => None,
         }
-        for (_, list) in zones {
-            if stopping {
-                for want in &list {
+    }
+
+    /// Wants left when the pass stopped before their zone's turn.
+    pub fn skip(&mut self, wants: Vec<Want>, stop: Stop) {
+        match stop {
+            Stop::Throttled => self.fail_all(wants, Failure::Throttled),
+            Stop::Unreachable => {
+                for want in &wants {
                     self.push(want, None, State::NotAttempted);
                 }
-            } else {
-                self.fail_all(list, Failure::Throttled);
             }
         }
     }
 
-    /// Reads the zone's records (from the cache if fresh). A write carries the ttl and proxy
-    /// setting it read, so when something must change they are read afresh first: a change
-    /// made in the dashboard since the cached read is never reverted.
-    fn read_for(&mut self, zone: &Zone, wants: &[Want]) -> Result<(), CfError> {
-        read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
-        let stale = !self.cache.read_this_pass(&zone.id);
-        if stale && !self.cfg.lifecycle.dry_run && self.must_write(zone, wants) {
-            self.cache.invalidate(zone, false);
-            read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
-        }
-        Ok(())
-    }
-
-    /// Whether any of the zone's records would be created or changed, by the cached view.
-    fn must_write(&self, zone: &Zone, wants: &[Want]) -> bool {
-        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
-        wants.iter().any(|w| {
-            let d = reconcile::decide(
-                &w.host,
-                w.family.record_type(),
-                w.ip,
-                reconcile::on_name(&index, &w.host),
-                &self.cfg.create,
-            );
-            matches!(d.action, Action::Update { .. } | Action::Create(_))
-        })
-    }
-
-    fn push(&mut self, want: &Want, content: Option<String>, state: State) {
+    pub fn push(&mut self, want: &Want, content: Option<String>, state: State) {
         self.report.outcomes.push(want.outcome(state, content));
     }
 
-    fn fail_all(&mut self, wants: Vec<Want>, failure: Failure) {
+    pub fn fail_all(&mut self, wants: Vec<Want>, failure: Failure) {
         if !failure.is_abandoned() {
             crate::error!("{failure}");
         }
@@ -197,91 +288,4 @@ impl Pass<'_, '_> {
             self.push(want, None, State::from_failure(failure.clone()));
         }
     }
-
-    /// Records the outcome of a decision that needs no write; returns the action that does.
-    fn settle(&mut self, want: &Want, action: Action) -> Option<Action> {
-        match action {
-            Action::Keep(r) => {
-                crate::debug!("{} {} holds {}", want.host, r.rtype, r.content);
-                self.push(want, Some(r.content), State::Unchanged);
-            }
-            Action::Missing => {
-                // Warned about once by whoever runs passes (`missing_news`), not every pass.
-                crate::debug!("{} has no {} record", want.host, want.family.record_type());
-                self.push(want, None, State::Missing);
-            }
-            Action::Blocked(msg) => {
-                crate::error!("{msg}");
-                self.push(want, None, State::Failed(Failure::Blocked(msg)));
-            }
-            action if self.cfg.lifecycle.dry_run => {
-                crate::info!("dry run: would {}", writes::describe(&action));
-                // What the record holds (nothing yet, for a create): unchanged by a dry run.
-                let holds = match &action {
-                    Action::Update { old, .. } => Some(old.clone()),
-                    _ => None,
-                };
-                self.push(want, holds, State::WouldChange);
-            }
-            action => return Some(action),
-        }
-        None
-    }
-
-    fn sync_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<(), CfError> {
-        if let Err(error) = self.read_for(zone, &wants) {
-            self.cache.invalidate(zone, error.is_stale_id());
-            let context = format!("cannot read the records of zone {}", zone.name);
-            let failure = Failure::Cloudflare {
-                context,
-                error: error.clone(),
-            };
-            self.fail_all(wants, failure);
-            return Err(error);
-        }
-        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
-        let mut changes: Vec<(Want, Action)> = Vec::new();
-        for want in wants {
-            if let Some(failure) = unreadable(self.cache, zone, &want) {
-                crate::error!("{failure}");
-                self.push(&want, None, State::Failed(failure));
-                continue;
-            }
-            let decision = reconcile::decide(
-                &want.host,
-                want.family.record_type(),
-                want.ip,
-                reconcile::on_name(&index, &want.host),
-                &self.cfg.create,
-            );
-            for w in &decision.warnings {
-                crate::warn!("{w}");
-            }
-            if let Some(action) = self.settle(&want, decision.action) {
-                changes.push((want, action));
-            }
-        }
-        let written = writes::write(self.client, self.cache, zone, changes);
-        self.report.outcomes.extend(written.outcomes);
-        match written.stop {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }
-    }
-}
-
-/// A record on the host's name that could not be read and could be the one to manage (same
-/// type, or a CNAME): the host fails, naming the field; nothing is written for it.
-fn unreadable(cache: &Cache, zone: &Zone, want: &Want) -> Option<Failure> {
-    let rtype = want.family.record_type();
-    cache
-        .unreadable(&zone.id)
-        .iter()
-        .find(|u| u.name.eq_ignore_ascii_case(&want.host) && (u.rtype == rtype || u.rtype == "CNAME"))
-        .map(|u| {
-            Failure::Blocked(format!(
-                "{} {}: Cloudflare lists a {} record on it that cannot be read ({}); it is left alone",
-                want.host, rtype, u.rtype, u.why
-            ))
-        })
 }

@@ -1,6 +1,7 @@
 //! What a pass found and did: one outcome per (host, family), the problems that are not about
 //! one record, and the Cloudflare calls it made.
 
+use super::confirm::Doubt;
 use crate::cloudflare::CfError;
 use crate::config::Family;
 use crate::detect::DetectFailure;
@@ -49,6 +50,10 @@ pub enum State {
     /// Not tried this pass (its family's address was not detected, or Cloudflare stopped
     /// answering before its turn); left as it was.
     NotAttempted,
+    /// Two providers gave different addresses: left as it was (see `confirm`).
+    Doubted,
+    /// A new address only one answer gave: written once the next try agrees.
+    Unconfirmed,
 }
 
 impl Failure {
@@ -83,6 +88,8 @@ impl State {
             State::Missing => "missing",
             State::Failed(_) => "failed",
             State::NotAttempted => "not-attempted",
+            State::Doubted => "doubted",
+            State::Unconfirmed => "unconfirmed",
         }
     }
 }
@@ -133,6 +140,8 @@ pub enum PassError {
         family: Family,
         failure: DetectFailure,
     },
+    /// Two answers disagreed about a new address: a doubt, not an outage.
+    Doubt(Doubt),
 }
 
 impl fmt::Display for PassError {
@@ -144,6 +153,7 @@ impl fmt::Display for PassError {
                 family.name(),
                 family.record_type()
             ),
+            PassError::Doubt(doubt) => doubt.fmt(f),
         }
     }
 }
@@ -173,6 +183,17 @@ pub struct Tally {
     pub missing: usize,
     pub failed: usize,
     pub not_attempted: usize,
+    pub doubted: usize,
+    pub unconfirmed: usize,
+}
+
+/// How a pass went, worst first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    Failed,
+    /// Nothing failed, but answers disagreed and a change was held back.
+    InDoubt,
+    Ok,
 }
 
 impl Report {
@@ -184,9 +205,26 @@ impl Report {
         }
     }
 
-    /// No failure. A host without a record while creation is off is a warning, not a failure.
+    /// No failure and no doubt. A host without a record while creation is off is a warning,
+    /// and an unconfirmed address a step of a change, not failures.
     pub fn ok(&self) -> bool {
-        self.errors.is_empty() && self.tally().failed == 0
+        self.standing() == Standing::Ok
+    }
+
+    pub fn standing(&self) -> Standing {
+        let doubt = |e: &PassError| matches!(e, PassError::Doubt(_));
+        if self.tally().failed > 0 || !self.errors.iter().all(doubt) {
+            Standing::Failed
+        } else if self.errors.is_empty() {
+            Standing::Ok
+        } else {
+            Standing::InDoubt
+        }
+    }
+
+    /// A new address waits for its next try: the service asks again soon.
+    pub fn recheck(&self) -> bool {
+        self.outcomes.iter().any(|o| o.state == State::Unconfirmed)
     }
 
     pub fn tally(&self) -> Tally {
@@ -200,10 +238,21 @@ impl Report {
                 State::Missing => &mut t.missing,
                 State::Failed(_) => &mut t.failed,
                 State::NotAttempted => &mut t.not_attempted,
+                State::Doubted => &mut t.doubted,
+                State::Unconfirmed => &mut t.unconfirmed,
             };
             *slot += 1;
         }
         t
+    }
+
+    /// The summary at the level its standing calls for: a doubt is a warning, not an error.
+    pub fn log_summary(&self) {
+        match self.standing() {
+            Standing::Ok => crate::info!("{}", self.summary()),
+            Standing::InDoubt => crate::warn!("{}", self.summary()),
+            Standing::Failed => crate::error!("{}", self.summary()),
+        }
     }
 
     pub fn summary(&self) -> String {
@@ -211,7 +260,11 @@ impl Report {
         let t = self.tally();
         let mut s = format!(
             "pass {}: IPv4 {}, IPv6 {}; {} unchanged, {} updated, {} created, {} failed",
-            if self.ok() { "ok" } else { "FAILED" },
+            match self.standing() {
+                Standing::Ok => "ok",
+                Standing::InDoubt => "IN DOUBT",
+                Standing::Failed => "FAILED",
+            },
             addr(self.ipv4),
             addr(self.ipv6),
             t.unchanged,
@@ -224,6 +277,16 @@ impl Report {
         }
         if t.not_attempted > 0 {
             s.push_str(&format!(", {} not attempted", t.not_attempted));
+        }
+        if t.doubted > 0 {
+            s.push_str(&format!(", {} held back (answers disagree)", t.doubted));
+        }
+        if t.unconfirmed > 0 {
+            s.push_str(&format!(
+                ", {} unconfirmed (asked again in {} s)",
+                t.unconfirmed,
+                crate::schedule::RECHECK.as_secs()
+            ));
         }
         if self.dry_run {
             s.push_str(&format!(", {} would change (dry run)", t.would_change));

@@ -15,6 +15,8 @@ fn cfg(hosts: &str, extra: &[(&str, &str)]) -> Config {
         ("CLOUDFLARE_API_TOKEN", "t"),
         ("CLOUDFLARE_API_URL", "http://127.0.0.1:9/client/v4"),
         ("IP4_PROVIDER", "url:http://127.0.0.1:9/ip"),
+        // These tests are about reads and writes; `confirm_*` below turn it on.
+        ("CONFIRM_CHANGES", "false"),
     ]
     .iter()
     .chain(extra)

@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 pub enum Answer {
     Text(u16, String),
     Hang,
+    /// Each request gets the next of these bodies (status 200), round and round: a provider
+    /// that flaps between egress addresses.
+    Cycle(Vec<String>),
 }
 
 pub struct IpEcho {
@@ -32,10 +35,11 @@ impl IpEcho {
         let hits = Arc::new(AtomicUsize::new(0));
         let (a2, h2) = (answer.clone(), hits.clone());
         let handler: Handler = Arc::new(move |_req: &Req| {
-            h2.fetch_add(1, Ordering::SeqCst);
+            let hit = h2.fetch_add(1, Ordering::SeqCst);
             match a2.lock().unwrap().clone() {
                 Answer::Text(status, body) => Reply::text(status, &body),
                 Answer::Hang => Reply::Hang,
+                Answer::Cycle(bodies) => Reply::text(200, &bodies[hit % bodies.len()]),
             }
         });
         IpEcho {

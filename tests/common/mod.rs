@@ -44,6 +44,12 @@ pub fn env(cf: &FakeCloudflare, ip: &IpEcho, hosts: &str) -> Vec<(String, String
     .collect()
 }
 
+/// For a service test about something else with one provider: its new address is written at
+/// once instead of on the next try 15 s later (that rule is tested in tests/confirm.rs).
+pub fn one_answer_is_enough(env: &mut Vec<(String, String)>) {
+    set(env, "CONFIRM_CHANGES", "false");
+}
+
 pub fn set(env: &mut Vec<(String, String)>, key: &str, value: &str) {
     env.retain(|(k, _)| k != key);
     env.push((key.to_string(), value.to_string()));

@@ -25,11 +25,16 @@ impl Recorder {
         let (s2, a2) = (seen.clone(), answer.clone());
         let handler: Handler = Arc::new(move |req: &Req| {
             let (list, cond) = &*s2;
-            list.lock().unwrap().push(req.clone());
+            let hit = {
+                let mut list = list.lock().unwrap();
+                list.push(req.clone());
+                list.len() - 1
+            };
             cond.notify_all();
             match a2.lock().unwrap().clone() {
                 Answer::Text(status, body) => Reply::text(status, &body),
                 Answer::Hang => Reply::Hang,
+                Answer::Cycle(bodies) => Reply::text(200, &bodies[hit % bodies.len()]),
             }
         });
         Recorder {

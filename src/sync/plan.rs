@@ -1,0 +1,175 @@
+//! A pass's read-and-decide stage: each host's zone, each zone's records (cached), and what
+//! would change. Nothing is written here: `confirm` and the write stage come after.
+
+use super::cache::Cache;
+use super::pass::Pass;
+use super::read;
+use super::report::{Failure, State, Want};
+use super::zones;
+use crate::cloudflare::CfError;
+use crate::dns::Zone;
+use crate::reconcile::{self, Action};
+
+/// The changes the records need, zone by zone: only updates and creates.
+#[derive(Default)]
+pub struct Plan {
+    pub zones: Vec<(Zone, Vec<(Want, Action)>)>,
+}
+
+impl Plan {
+    pub fn changes(&self) -> impl Iterator<Item = &(Want, Action)> {
+        self.zones.iter().flat_map(|(_, c)| c)
+    }
+}
+
+impl Pass<'_, '_> {
+    pub fn plan(&mut self, wants: Vec<Want>) -> Plan {
+        let mut plan = Plan::default();
+        if wants.is_empty() {
+            return plan;
+        }
+        if let Err(error) = zones::resolve(&self.cfg.hosts, self.cache, self.client) {
+            let context = "cannot look up zones".to_string();
+            self.fail_all(wants, Failure::Cloudflare { context, error });
+            return plan;
+        }
+        let mut zones = self.by_zone(wants).into_iter();
+        for (zone, list) in zones.by_ref() {
+            match self.plan_zone(&zone, list) {
+                Ok(changes) if changes.is_empty() => {}
+                Ok(changes) => plan.zones.push((zone, changes)),
+                Err(e) => {
+                    if let Some(stop) = self.stops(&e) {
+                        for (_, list) in zones {
+                            self.skip(list, stop);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        plan
+    }
+
+    /// The wants grouped by zone; a host in no zone fails here.
+    fn by_zone(&mut self, wants: Vec<Want>) -> Vec<(Zone, Vec<Want>)> {
+        let mut by_zone: Vec<(Zone, Vec<Want>)> = Vec::new();
+        for want in wants {
+            match self.cache.zone(&want.host).flatten() {
+                Some(zone) => match by_zone.iter_mut().find(|(z, _)| z.id == zone.id) {
+                    Some((_, list)) => list.push(want),
+                    None => by_zone.push((zone.clone(), vec![want])),
+                },
+                None => {
+                    let failure = Failure::NoZone {
+                        host: want.host.clone(),
+                    };
+                    crate::error!("{failure}");
+                    self.push(&want, None, State::Failed(failure));
+                }
+            }
+        }
+        by_zone
+    }
+
+    /// Reads the zone's records (from the cache if fresh). A write carries the ttl and proxy
+    /// setting it read, so when something must change they are read afresh first: a change
+    /// made in the dashboard since the cached read is never reverted.
+    fn read_for(&mut self, zone: &Zone, wants: &[Want]) -> Result<(), CfError> {
+        read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
+        let stale = !self.cache.read_this_pass(&zone.id);
+        if stale && !self.cfg.lifecycle.dry_run && self.must_write(zone, wants) {
+            self.cache.invalidate(zone, false);
+            read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
+        }
+        Ok(())
+    }
+
+    /// Whether any of the zone's records would be created or changed, by the cached view.
+    fn must_write(&self, zone: &Zone, wants: &[Want]) -> bool {
+        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
+        wants.iter().any(|w| {
+            let d = reconcile::decide(
+                &w.host,
+                w.family.record_type(),
+                w.ip,
+                reconcile::on_name(&index, &w.host),
+                &self.cfg.create,
+            );
+            matches!(d.action, Action::Update { .. } | Action::Create(_))
+        })
+    }
+
+    /// Records the outcome of a decision that needs no write; returns the action that does.
+    fn settle(&mut self, want: &Want, action: Action) -> Option<Action> {
+        match action {
+            Action::Keep(r) => {
+                crate::debug!("{} {} holds {}", want.host, r.rtype, r.content);
+                self.push(want, Some(r.content), State::Unchanged);
+            }
+            Action::Missing => {
+                // Warned about once by whoever runs passes (`missing_news`), not every pass.
+                crate::debug!("{} has no {} record", want.host, want.family.record_type());
+                self.push(want, None, State::Missing);
+            }
+            Action::Blocked(msg) => {
+                crate::error!("{msg}");
+                self.push(want, None, State::Failed(Failure::Blocked(msg)));
+            }
+            action @ (Action::Update { .. } | Action::Create(_)) => return Some(action),
+        }
+        None
+    }
+
+    fn plan_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<Vec<(Want, Action)>, CfError> {
+        if let Err(error) = self.read_for(zone, &wants) {
+            self.cache.invalidate(zone, error.is_stale_id());
+            let context = format!("cannot read the records of zone {}", zone.name);
+            let failure = Failure::Cloudflare {
+                context,
+                error: error.clone(),
+            };
+            self.fail_all(wants, failure);
+            return Err(error);
+        }
+        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
+        let mut changes = Vec::new();
+        for want in wants {
+            if let Some(failure) = unreadable(self.cache, zone, &want) {
+                crate::error!("{failure}");
+                self.push(&want, None, State::Failed(failure));
+                continue;
+            }
+            let decision = reconcile::decide(
+                &want.host,
+                want.family.record_type(),
+                want.ip,
+                reconcile::on_name(&index, &want.host),
+                &self.cfg.create,
+            );
+            for w in &decision.warnings {
+                crate::warn!("{w}");
+            }
+            if let Some(action) = self.settle(&want, decision.action) {
+                changes.push((want, action));
+            }
+        }
+        Ok(changes)
+    }
+}
+
+/// A record on the host's name that could not be read and could be the one to manage (same
+/// type, or a CNAME): the host fails, naming the field; nothing is written for it.
+fn unreadable(cache: &Cache, zone: &Zone, want: &Want) -> Option<Failure> {
+    let rtype = want.family.record_type();
+    cache
+        .unreadable(&zone.id)
+        .iter()
+        .find(|u| u.name.eq_ignore_ascii_case(&want.host) && (u.rtype == rtype || u.rtype == "CNAME"))
+        .map(|u| {
+            Failure::Blocked(format!(
+                "{} {}: Cloudflare lists a {} record on it that cannot be read ({}); it is left alone",
+                want.host, rtype, u.rtype, u.why
+            ))
+        })
+}
