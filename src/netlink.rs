@@ -136,7 +136,8 @@ pub fn parse_addresses(buf: &[u8]) -> Result<Vec<IfAddr>, NetlinkError> {
             NLMSG_ERROR => {
                 let errno = u32_at(payload, 0).ok_or(NetlinkError::Truncated)? as i32;
                 if errno != 0 {
-                    return Err(NetlinkError::Kernel(-errno));
+                    // The kernel sends -errno; i32::MIN (found by the fuzzer) has no negation.
+                    return Err(NetlinkError::Kernel(errno.saturating_neg()));
                 }
             }
             RTM_NEWADDR => out.extend(address(payload)?),
@@ -286,5 +287,8 @@ pub mod tests {
         error.extend_from_slice(&[0; 10]);
         error.extend_from_slice(&(-1i32).to_ne_bytes());
         assert_eq!(parse_addresses(&error), Err(NetlinkError::Kernel(1)));
+        let at = error.len() - 4;
+        error[at..].copy_from_slice(&i32::MIN.to_ne_bytes());
+        assert_eq!(parse_addresses(&error), Err(NetlinkError::Kernel(i32::MAX)));
     }
 }
