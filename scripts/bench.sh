@@ -6,6 +6,7 @@
 #   scripts/bench.sh scale               only how the cost grows with hosts and zones
 #   scripts/bench.sh stalls              only the bounds with Cloudflare hanging
 #   scripts/bench.sh networks            only the RSS cost of CA files, one-family dials, a proxy
+#   scripts/bench.sh calls               only Cloudflare calls and detection requests per pass
 # Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
 # (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
@@ -77,6 +78,9 @@ wait_passes() { # count, log file[, the pass line's word: ok or FAILED]
     echo "the service did not finish $1 passes:" >&2; cat "$2" >&2; exit 1
 }
 cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+# The summary of the pass that wrote the new address 8.8.8.8.
+landed='pass ok: IPv4 8.8.8.8.* [1-9][0-9]* updated'
+
 
 # --- the status API under hostile clients (tests/hostile.rs has the same loads) ---------------
 hostile_row() { # label, mode, extra attack args...
@@ -123,10 +127,12 @@ scale_row() { # hosts, zones
     wait_passes 2 "$work/s.log"
     c2=$(cpu_ns "$daemon_pid")
     "$fake" set-ip "$port" 8.8.8.8
-    for _ in $(seq 1 600); do grep -q 'pass ok: IPv4 8.8.8.8' "$work/s.log" && break; sleep 0.1; done
+    # One provider: the change lands on the pass after the one that first saw it (which makes
+    # no Cloudflare call), so wait for the pass that wrote.
+    for _ in $(seq 1 600); do grep -q "$landed" "$work/s.log" && break; sleep 0.1; done
     c3=$(cpu_ns "$daemon_pid")
     row "$n hosts, $z zones: calls first / steady / change" \
-        "$(grep 'pass ok' "$work/s.log" | calls_of 1) / $(grep 'pass ok' "$work/s.log" | calls_of 2) / $(grep 'pass ok: IPv4 8.8.8.8' "$work/s.log" | calls_of 1)" \
+        "$(grep 'pass ok' "$work/s.log" | calls_of 1) / $(grep 'pass ok' "$work/s.log" | calls_of 2) / $(grep "$landed" "$work/s.log" | calls_of 1)" \
         "first <= 1 + $z x ceil(records/5000); steady 0; change <= 2 x $z x ceil(changes/200)" ""
     row "  peak RSS; CPU of the first / steady / change pass" \
         "$(awk '/^VmHWM:/ {print $2}' "/proc/$daemon_pid/status") KB; $(( (c1 - c0) / 1000000 )) / $(( (c2 - c1) / 1000000 )) / $(( (c3 - c2) / 1000000 )) ms" "" ""
@@ -267,6 +273,50 @@ network_rows() {
     fi
 }
 
+# Passes asked for with SIGUSR1 (UPDATE_INTERVAL=3600), so each delta is one known pass.
+# Prints: Cloudflare calls of the first pass, of a steady pass, of the change; writes of the
+# change; detection requests of a steady pass; those the change cost beyond one per pass.
+usr1_pass() { # log file; asks for a pass and waits for its summary line
+    local before
+    before=$(grep -c ' pass ' "$1" || true)
+    kill -USR1 "$daemon_pid"
+    for _ in $(seq 1 600); do [ "$(grep -c ' pass ' "$1" || true)" -gt "$before" ] && return; sleep 0.05; done
+    echo "no pass after SIGUSR1:" >&2; cat "$1" >&2; exit 1
+}
+passes_in() { grep -c ' pass ' "$1" || true; }
+change_costs() { # IP4_PROVIDER
+    local log=$work/c.log first a0 k0 steady_asks steady k1 a1 w1 p1
+    start_fake
+    start_daemon 3600 "$log" "IP4_PROVIDER=$1"
+    wait_passes 1 "$log"
+    first=$(grep ' pass ' "$log" | sed -n 1p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
+    # The start's own change lands (with one provider, on its second pass).
+    grep -q 'pass ok: IPv4 8.8.4.4.* [1-9][0-9]* updated' "$log" || usr1_pass "$log"
+    a0=$("$fake" asks "$port"); k0=$("$fake" calls "$port")
+    usr1_pass "$log"
+    steady_asks=$(( $("$fake" asks "$port") - a0 )); steady=$(( $("$fake" calls "$port") - k0 ))
+    a1=$("$fake" asks "$port"); k1=$("$fake" calls "$port"); w1=$("$fake" writes "$port"); p1=$(passes_in "$log")
+    "$fake" set-ip "$port" 8.8.8.8
+    usr1_pass "$log"
+    # With one provider the next try is the service's own pass, 15 s later.
+    for _ in $(seq 1 400); do grep -q "$landed" "$log" && break; sleep 0.1; done
+    grep -q "$landed" "$log" || { echo "the change did not land:" >&2; cat "$log" >&2; exit 1; }
+    echo "$first $steady $(( $("$fake" calls "$port") - k1 )) $(( $("$fake" writes "$port") - w1 ))" \
+        "$steady_asks $(( $("$fake" asks "$port") - a1 - ($(passes_in "$log") - p1) ))"
+    stop_daemon; stop_fake
+}
+calls_rows() {
+    change_costs "url:http://127.0.0.1:$port/ip" >"$work/costs1"
+    change_costs "url:http://127.0.0.1:$port/ip,url:http://127.0.0.1:$port/ip2" >"$work/costs2"
+    local first steady change writes steady_asks extra1 change2 extra2
+    read -r first steady change writes steady_asks extra1 <"$work/costs1"
+    read -r _ _ change2 _ _ extra2 <"$work/costs2"
+    row "Cloudflare calls, first pass (3 hosts, 2 zones)" "$first" "" ""
+    row "Cloudflare calls, steady-state pass" "$steady" "0" "peer: 6 per cycle for 2 hosts; Python seed 5 on change"
+    row "Cloudflare calls on an address change (2 zones; 1 / 2 providers)" "$change / $change2 ($writes writes)" "<= 1 read and 1 write per zone" ""
+    row "detection requests: steady pass; extra on a change, 1 / 2 providers (two answers must agree)" "$steady_asks; $extra1 / $extra2" "1; 0 / 1 (1 provider: its next try, 15 s later)" ""
+}
+
 print_table() {
     cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
     echo
@@ -283,6 +333,7 @@ case "${1:-}" in
     scale) scale_rows; print_table; exit 0 ;;
     stalls) stall_rows; print_table; exit 0 ;;
     networks) network_rows; print_table; exit 0 ;;
+    calls) calls_rows; print_table; exit 0 ;;
 esac
 
 # --- sizes ------------------------------------------------------------------------------------
@@ -370,20 +421,7 @@ row "voluntary context switches in ${idle_secs} idle seconds" "$((v2 - v1))" "0 
 
 # --- Cloudflare calls ---------------------------------------------------------------------------
 stop_daemon; stop_fake
-start_fake
-start_daemon 1 "$work/d.log"
-wait_passes 2 "$work/d.log"
-first=$(grep 'pass ok' "$work/d.log" | sed -n 1p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
-steady=$(grep 'pass ok' "$work/d.log" | sed -n 2p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
-w1=$("$fake" writes "$port")
-"$fake" set-ip "$port" 8.8.8.8
-for _ in $(seq 1 100); do grep -q -- '-> 8.8.8.8' "$work/d.log" && grep -q 'pass ok: IPv4 8.8.8.8' "$work/d.log" && break; sleep 0.1; done
-change=$(grep 'pass ok: IPv4 8.8.8.8' "$work/d.log" | head -1 | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
-writes=$(( $("$fake" writes "$port") - w1 ))
-stop_daemon; stop_fake
-row "Cloudflare calls, first pass (3 hosts, 2 zones)" "$first" "" ""
-row "Cloudflare calls, steady-state pass" "$steady" "0" "peer: 6 per cycle for 2 hosts; Python seed 5 on change"
-row "Cloudflare calls on an address change (2 zones)" "$change ($writes writes)" "<= 1 write per zone" ""
+calls_rows
 
 # --- the status API ---------------------------------------------------------------------------
 start_fake

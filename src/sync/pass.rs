@@ -213,6 +213,13 @@ impl Pass<'_, '_> {
                 self.skip(changes.into_iter().map(|(w, _)| w).collect(), stop);
                 continue;
             }
+            let changes = match self.refresh(&zone, changes) {
+                Ok(changes) => changes,
+                Err(e) => {
+                    stop = self.stops(&e);
+                    continue;
+                }
+            };
             let written = writes::write(self.client, self.cache, &zone, changes);
             self.report.outcomes.extend(written.outcomes);
             stop = written.stop.as_ref().and_then(|e| self.stops(e));

@@ -72,32 +72,21 @@ impl Pass<'_, '_> {
         by_zone
     }
 
-    /// Reads the zone's records (from the cache if fresh). A write carries the ttl and proxy
-    /// setting it read, so when something must change they are read afresh first: a change
-    /// made in the dashboard since the cached read is never reverted.
-    fn read_for(&mut self, zone: &Zone, wants: &[Want]) -> Result<(), CfError> {
-        read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
-        let stale = !self.cache.read_this_pass(&zone.id);
-        if stale && !self.cfg.lifecycle.dry_run && self.must_write(zone, wants) {
-            self.cache.invalidate(zone, false);
-            read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client)?;
+    /// Before a write: a write carries the ttl and proxy setting it read, so unless the zone
+    /// was read in this pass its records are read afresh and the changes decided again: a
+    /// change made in the dashboard since the cached read is never reverted. Only believed
+    /// changes come here, so an address waiting for its second answer costs no read.
+    pub fn refresh(
+        &mut self,
+        zone: &Zone,
+        changes: Vec<(Want, Action)>,
+    ) -> Result<Vec<(Want, Action)>, CfError> {
+        if self.cache.read_this_pass(&zone.id) {
+            return Ok(changes);
         }
-        Ok(())
-    }
-
-    /// Whether any of the zone's records would be created or changed, by the cached view.
-    fn must_write(&self, zone: &Zone, wants: &[Want]) -> bool {
-        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
-        wants.iter().any(|w| {
-            let d = reconcile::decide(
-                &w.host,
-                w.family.record_type(),
-                w.ip,
-                reconcile::on_name(&index, &w.host),
-                &self.cfg.create,
-            );
-            matches!(d.action, Action::Update { .. } | Action::Create(_))
-        })
+        self.cache.invalidate(zone, false);
+        let wants = changes.into_iter().map(|(w, _)| w).collect();
+        self.plan_zone(zone, wants)
     }
 
     /// Records the outcome of a decision that needs no write; returns the action that does.
@@ -122,7 +111,7 @@ impl Pass<'_, '_> {
     }
 
     fn plan_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<Vec<(Want, Action)>, CfError> {
-        if let Err(error) = self.read_for(zone, &wants) {
+        if let Err(error) = read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client) {
             self.cache.invalidate(zone, error.is_stale_id());
             let context = format!("cannot read the records of zone {}", zone.name);
             let failure = Failure::Cloudflare {

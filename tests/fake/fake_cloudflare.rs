@@ -4,6 +4,7 @@
 //!   fake-cloudflare records PORT       print the records it holds
 //!   fake-cloudflare calls PORT         print how many API calls it has served
 //!   fake-cloudflare writes PORT        print how many of them were writes (not GET)
+//!   fake-cloudflare asks PORT          print how many times GET /ip or /ip2 was asked
 //!   fake-cloudflare hold PORT N SECS   open N idle connections to 127.0.0.1:PORT for SECS (load tests)
 //!   fake-cloudflare set-ip PORT ADDR   change what GET /ip answers
 //!   fake-cloudflare hang PORT          from now on accept API calls and never answer them
@@ -11,7 +12,8 @@
 //!   fake-cloudflare get PORT PATH [TOKEN]   GET any local URL (e.g. the status API) and print the body
 //!
 //! A record goes into the longest zone given that its name ends with. `GET /ip` answers the
-//! address, like a "what is my IP" service.
+//! address, like a "what is my IP" service; `GET /ip2` is a second such service answering the
+//! same.
 
 #[path = "../common/cloudflare.rs"]
 #[allow(dead_code)]
@@ -49,6 +51,7 @@ fn main() {
         }
         Some("calls") => println!("{}", ask(port(1), "GET", "/_fake/calls", "").trim()),
         Some("writes") => println!("{}", ask(port(1), "GET", "/_fake/writes", "").trim()),
+        Some("asks") => println!("{}", ask(port(1), "GET", "/_fake/asks", "").trim()),
         Some("hold") => {
             let n: usize = args
                 .get(2)
@@ -86,7 +89,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare hang PORT\n       fake-cloudflare free-port [PORT]\n       fake-cloudflare get PORT PATH [TOKEN]");
+    eprintln!("usage: fake-cloudflare serve PORT [--zone NAME]... [--record NAME:TYPE:CONTENT]... [--ip ADDRESS]\n       fake-cloudflare records|calls|writes|asks PORT\n       fake-cloudflare hold PORT N SECONDS\n       fake-cloudflare set-ip PORT ADDRESS\n       fake-cloudflare hang PORT\n       fake-cloudflare free-port [PORT]\n       fake-cloudflare get PORT PATH [TOKEN]");
     std::process::exit(2)
 }
 
@@ -111,10 +114,17 @@ fn serve(port: u16, opts: &[String]) {
     let calls = Arc::new(AtomicUsize::new(0));
     let writes = Arc::new(AtomicUsize::new(0));
     let hang = Arc::new(AtomicBool::new(false));
+    let asks = Arc::new(AtomicUsize::new(0));
     let (ip2, calls2, writes2) = (ip.clone(), calls.clone(), writes.clone());
     let fake = FakeCloudflare::start_with(port, None, move |req, recs: &[Rec]| {
         match (req.method.as_str(), req.path.as_str()) {
-            ("GET", "/ip") => Some(Reply::text(200, &ip2.lock().unwrap())),
+            ("GET", "/ip" | "/ip2") => {
+                asks.fetch_add(1, Ordering::SeqCst);
+                Some(Reply::text(200, &ip2.lock().unwrap()))
+            }
+            ("GET", "/_fake/asks") => {
+                Some(Reply::text(200, &asks.load(Ordering::SeqCst).to_string()))
+            }
             ("GET", "/_fake/records") => Some(Reply::text(200, &listing(recs))),
             ("GET", "/_fake/calls") => {
                 Some(Reply::text(200, &calls2.load(Ordering::SeqCst).to_string()))
