@@ -278,18 +278,18 @@ network_rows() {
 # change; detection requests of a steady pass; those the change cost beyond one per pass.
 usr1_pass() { # log file; asks for a pass and waits for its summary line
     local before
-    before=$(grep -c ' pass ' "$1" || true)
+    before=$(passes_in "$1")
     kill -USR1 "$daemon_pid"
-    for _ in $(seq 1 600); do [ "$(grep -c ' pass ' "$1" || true)" -gt "$before" ] && return; sleep 0.05; done
+    for _ in $(seq 1 600); do [ "$(passes_in "$1")" -gt "$before" ] && return; sleep 0.05; done
     echo "no pass after SIGUSR1:" >&2; cat "$1" >&2; exit 1
 }
-passes_in() { grep -c ' pass ' "$1" || true; }
+passes_in() { grep -cE ' pass (ok|FAILED|IN DOUBT):' "$1" || true; }
 change_costs() { # IP4_PROVIDER
     local log=$work/c.log first a0 k0 steady_asks steady k1 a1 w1 p1
     start_fake
     start_daemon 3600 "$log" "IP4_PROVIDER=$1"
     wait_passes 1 "$log"
-    first=$(grep ' pass ' "$log" | sed -n 1p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
+    first=$(grep -E ' pass (ok|FAILED|IN DOUBT):' "$log" | sed -n 1p | sed 's/.*; \([0-9]*\) Cloudflare calls/\1/')
     # The start's own change lands (with one provider, on its second pass).
     grep -q 'pass ok: IPv4 8.8.4.4.* [1-9][0-9]* updated' "$log" || usr1_pass "$log"
     a0=$("$fake" asks "$port"); k0=$("$fake" calls "$port")

@@ -1,7 +1,8 @@
 //! IPv6-only hosts: a whole pass (Cloudflare's API, IPv6 detection, a webhook, a heartbeat)
 //! against fakes that listen on [::1] alone, reached by IPv6 literals and by names that
-//! resolve only to ::1 (a hosts file in a mount namespace); and detectors of one family that
-//! dial only that family, whichever address the resolver puts first.
+//! resolve only to ::1 (a hosts file in a mount namespace); detectors of one family that
+//! dial only that family, whichever address the resolver puts first; and `interface:` in a
+//! network namespace, publishing only a stable address whatever else the interface holds.
 
 mod common;
 
@@ -181,4 +182,51 @@ fn a_detector_of_one_family_dials_only_that_family() {
         "{}",
         r.stderr
     );
+}
+
+/// The kernel lists a temporary address (privacy extensions: `use_tempaddr=2` and a
+/// `mngtmpaddr` address make it create one) first, then that stable template, a deprecated
+/// address (`preferred_lft 0`) and a permanent one: the first stable one is published. An
+/// interface with only a deprecated public address publishes nothing and says why.
+#[test]
+fn interface_publishes_only_a_stable_ipv6_address() {
+    let ran = in_network_namespace(|| {
+        sh("ip link add dy0 type veth peer name dy1 \
+            && sysctl -qw net.ipv6.conf.dy0.use_tempaddr=2 net.ipv6.conf.dy0.accept_dad=0 \
+            && ip link set dy0 up && ip link set dy1 up \
+            && ip -6 addr add 2a01:4f8:10:1::5/64 dev dy0 nodad \
+            && ip -6 addr add 2a01:4f8:10:2::9/64 dev dy0 preferred_lft 0 nodad \
+            && ip -6 addr add 2a01:4f8:10:3::1/64 dev dy0 mngtmpaddr nodad \
+            && ip -6 addr add 2a01:4f8:20:1::7/64 dev dy1 preferred_lft 0 nodad");
+        // The test means something only if an unstable address comes first.
+        let listed = sh("ip -6 -o addr show dev dy0 scope global");
+        let first = listed.lines().next().unwrap_or_default().to_string();
+        assert!(first.contains("temporary"), "{listed}");
+        let cf = FakeCloudflare::start_direct();
+        let z = cf.add_zone("example.com");
+        cf.add_record(&z, "six.example.com", "AAAA", OLD6, 1, false, None);
+        let mut e = v6_env(&cf.api_url(), "interface:dy0");
+        let r = run(&["once"], &e);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            cf.find("six.example.com", "AAAA")[0].content,
+            "2a01:4f8:10:3::1",
+            "{listed}"
+        );
+        set(&mut e, "IP6_PROVIDER", "interface:dy1");
+        let r = run(&["once"], &e);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("interface dy1 holds no stable public IPv6 address, only 2a01:4f8:20:1::7 (deprecated"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(
+            cf.find("six.example.com", "AAAA")[0].content,
+            "2a01:4f8:10:3::1"
+        );
+    });
+    if ran.is_none() {
+        eprintln!("skipped: interface_publishes_only_a_stable_ipv6_address");
+    }
 }

@@ -107,6 +107,56 @@ pub fn binary_with_hosts(hosts: &str) -> Option<Command> {
     Some(command)
 }
 
+/// Runs `body` on a thread of its own moved into a new network namespace (unshare(2) with
+/// CLONE_NEWNET: only that thread, and what it spawns, see it), so a test can make interfaces
+/// and addresses without touching the machine's. Listeners it starts and processes it runs
+/// are inside. `None` when this machine cannot (it takes root): skipped with a line, unless
+/// DYNCFDNS_TEST_NAMESPACES=required (CI) makes that a failure.
+pub fn in_network_namespace<T: Send + 'static>(
+    body: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let joined = std::thread::spawn(move || {
+        // SAFETY: unshare(2) changes only the calling thread's namespaces; no memory is shared.
+        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+            return None;
+        }
+        sh("ip link set lo up");
+        Some(body())
+    })
+    .join();
+    let out = match joined {
+        Ok(out) => out,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    if out.is_none() {
+        let required = std::env::var("DYNCFDNS_TEST_NAMESPACES").as_deref() == Ok("required");
+        assert!(
+            !required,
+            "cannot make a network namespace (unshare -n), and CI requires it"
+        );
+        eprintln!("skipped: this test needs a network namespace (run as root)");
+    }
+    out
+}
+
+/// Runs a shell command (ip, sysctl), failing the test with its output if it fails.
+pub fn sh(script: &str) -> String {
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            &format!("PATH=/usr/sbin:/usr/bin:/sbin:/bin; {script}"),
+        ])
+        .output()
+        .expect("run sh");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{script}: {}{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
 fn run_command(mut command: Command, args: &[&str], env: &[(String, String)]) -> Run {
     let start = Instant::now();
     let child = command
