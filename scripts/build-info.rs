@@ -1,5 +1,7 @@
 //! Build facts for `dyncfdns --version`: the git commit (DYNCFDNS_COMMIT from the environment,
-//! else `git rev-parse`, else unknown) and the target triple.
+//! else `git rev-parse`, else unknown) and the target triple; and when it was built, as the
+//! commit's time (SOURCE_DATE_EPOCH, else `git log`), so reproducible builds agree: a clock
+//! that reads earlier than that is not set yet (DYNCFDNS_BUILT, empty when unknown).
 
 use std::process::Command;
 
@@ -12,6 +14,12 @@ fn main() {
         "cargo:rustc-env=DYNCFDNS_COMMIT={}",
         commit.unwrap_or_default()
     );
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    let built = std::env::var("SOURCE_DATE_EPOCH").ok().or_else(git_time);
+    println!(
+        "cargo:rustc-env=DYNCFDNS_BUILT={}",
+        built.unwrap_or_default()
+    );
     // A new commit moves HEAD or the branch it names.
     for path in [".git/HEAD", ".git/packed-refs"] {
         println!("cargo:rerun-if-changed={path}");
@@ -21,6 +29,15 @@ fn main() {
             println!("cargo:rerun-if-changed=.git/{branch}");
         }
     }
+}
+
+fn git_time() -> Option<String> {
+    let out = Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .output()
+        .ok()?;
+    let time = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && time.parse::<u64>().is_ok()).then_some(time)
 }
 
 fn git_commit() -> Option<String> {

@@ -9,6 +9,19 @@ pub fn now_unix() -> u64 {
         .unwrap_or(0)
 }
 
+/// When this binary was built (its commit's time, Unix seconds), if the build knew.
+pub fn built() -> Option<u64> {
+    option_env!("DYNCFDNS_BUILT")
+        .and_then(|s| s.parse().ok())
+        .filter(|t| *t > 0)
+}
+
+/// A clock reading earlier than the build cannot be right: a router or a Raspberry Pi with no
+/// real-time clock, before NTP has answered. Pure.
+pub fn is_behind(now: u64, built: Option<u64>) -> bool {
+    built.is_some_and(|b| now < b)
+}
+
 /// `2025-07-15T10:30:32Z` for a Unix time in seconds.
 pub fn rfc3339(unix: u64) -> String {
     String::from_utf8_lossy(&rfc3339_bytes(unix)).into_owned()
@@ -54,6 +67,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clock_before_the_build_is_behind() {
+        assert!(is_behind(0, Some(1_764_000_000)));
+        assert!(!is_behind(1_764_000_000, Some(1_764_000_000)));
+        assert!(!is_behind(0, None), "an unknown build time says nothing");
+        assert!(built().is_some(), "the build script sets DYNCFDNS_BUILT");
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -233,6 +233,15 @@ impl Service<'_> {
         if report.recheck() {
             self.next_pass = self.next_pass.min(start + RECHECK);
         }
+        // NTP sets a clock within a minute or two of boot: neither the backoff nor the
+        // interval, and no exit (procd or Docker would respawn it in a storm).
+        if report.clock_behind() {
+            crate::warn!(
+                "the clock is not set yet: passes go on every {} s until it is",
+                RECHECK.as_secs()
+            );
+            self.next_pass = start + RECHECK;
+        }
         self.not_before = report
             .retry_after
             .map(|wait| end + retry_wait(wait, cfg.lifecycle.update_interval));

@@ -5,7 +5,7 @@ use super::confirm::Doubt;
 use crate::cloudflare::CfError;
 use crate::config::Family;
 use crate::detect::DetectFailure;
-use crate::transport::Method;
+use crate::transport::{Method, TransportError};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
@@ -220,6 +220,22 @@ impl Report {
         } else {
             Standing::InDoubt
         }
+    }
+
+    /// A call failed because the clock is not set yet (see `TransportError::ClockBehind`):
+    /// the service tries again soon, whatever the backoff.
+    pub fn clock_behind(&self) -> bool {
+        let behind = |e: &TransportError| matches!(e, TransportError::ClockBehind { .. });
+        let detecting = self.errors.iter().any(|e| match e {
+            PassError::NoAddress { failure, .. } => failure.0.iter().any(
+                |(_, why)| matches!(why, crate::detect::DetectError::Transport(t) if behind(t)),
+            ),
+            PassError::Doubt(_) => false,
+        });
+        let writing = self.outcomes.iter().any(|o| {
+            matches!(&o.state, State::Failed(Failure::Cloudflare { error: CfError::Transport(t), .. }) if behind(t))
+        });
+        detecting || writing
     }
 
     /// A new address waits for its next try: the service asks again soon.

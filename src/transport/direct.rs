@@ -163,9 +163,12 @@ impl Conn {
     /// The same connection over TLS, the handshake done here so that its failure (an unknown
     /// issuer, say) reads as one.
     fn secure(self, host: &str) -> Result<Conn, TransportError> {
-        let tls_error = |e: io::Error| match io_error(e) {
-            TransportError::Read(why) => TransportError::Connect(format!("TLS: {why}")),
-            other => other,
+        let tls_error = |e: io::Error| match super::clock_behind(&e) {
+            Some(clock) => clock,
+            None => match io_error(e) {
+                TransportError::Read(why) => TransportError::Connect(format!("TLS: {why}")),
+                other => other,
+            },
         };
         let Stream::Plain(tcp) = self.stream else {
             return Err(TransportError::Connect(

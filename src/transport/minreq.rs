@@ -71,7 +71,9 @@ fn describe(e: minreq::Error) -> TransportError {
         minreq::Error::IoError(io) if io.kind() == std::io::ErrorKind::WouldBlock => {
             TransportError::TimedOut
         }
-        minreq::Error::IoError(io) => TransportError::Connect(io.to_string()),
+        minreq::Error::IoError(io) => {
+            super::clock_behind(&io).unwrap_or_else(|| TransportError::Connect(io.to_string()))
+        }
         other => TransportError::Connect(other.to_string()),
     }
 }

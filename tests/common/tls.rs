@@ -23,8 +23,20 @@ pub const NAMES: &[&str] = &[
 ];
 
 pub fn private_ca() -> Pki {
+    private_ca_valid_from(None)
+}
+
+/// The same, both certificates valid only from the first of January of `year` (rcgen's
+/// default is 1975): a clock set earlier sees them as not valid yet.
+pub fn private_ca_valid_from(year: Option<i32>) -> Pki {
+    let dated = |mut p: CertificateParams| {
+        if let Some(y) = year {
+            p.not_before = rcgen::date_time_ymd(y, 1, 1);
+        }
+        p
+    };
     let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    let mut ca_params = dated(CertificateParams::new(Vec::<String>::new()).unwrap());
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
@@ -32,8 +44,7 @@ pub fn private_ca() -> Pki {
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let names: Vec<String> = NAMES.iter().map(|n| n.to_string()).collect();
-    let leaf = CertificateParams::new(names)
-        .unwrap()
+    let leaf = dated(CertificateParams::new(names).unwrap())
         .signed_by(&leaf_key, &ca, &ca_key)
         .unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
