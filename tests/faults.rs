@@ -222,3 +222,59 @@ fn sigkill_while_saving_the_token_leaves_a_whole_file() {
     // Both outcomes should occur across the delays; at least the new one must.
     assert!(saw_new > 0, "the token was never saved in 40 runs");
 }
+
+/// A long outage ends by itself: detectors and then Cloudflare unreachable pass after pass
+/// (the backoff doubles to the interval), and the first pass after they return updates the
+/// records, with no restart and nothing of the outage left behind (a stale cache, a stuck
+/// "unreachable" client, a pending address).
+#[test]
+fn a_long_outage_ends_by_itself() {
+    let cf = FakeCloudflare::start_direct();
+    zone(&cf);
+    let (a, b) = (IpEcho::start(OLD), IpEcho::start(OLD));
+    let mut e = env(&cf, &a, "a.example.com,b.example.com");
+    set(
+        &mut e,
+        "IP4_PROVIDER",
+        &format!("{},{}", a.provider(), b.provider()),
+    );
+    set(&mut e, "UPDATE_INTERVAL", "120");
+    set(&mut e, "DETECTION_TIMEOUT", "1");
+    set(&mut e, "UPDATE_TIMEOUT", "1");
+    set(&mut e, "API_TOKEN", "t");
+    let d = Daemon::start(&e, &dir("outage"));
+    d.wait_for("pass ok", 1, LONG);
+    // Passes are asked for (SIGUSR1) rather than waited for: the backoff's 15, 30, 60, 120 s.
+    let mut failed = 0;
+    let mut fail_once = |d: &Daemon| {
+        failed += 1;
+        d.signal(libc::SIGUSR1);
+        d.wait_for("pass FAILED", failed, LONG);
+    };
+    a.set(Answer::Hang);
+    b.set(Answer::Hang);
+    for _ in 0..3 {
+        fail_once(&d);
+    }
+    assert!(d.log().contains("no IPv4 address detected"), "{}", d.log());
+    // The detectors are back with a new address; Cloudflare resets every connection.
+    for method in ["GET", "POST", "PATCH"] {
+        cf.inject(method, "", Fault::Reset, usize::MAX);
+    }
+    a.set(Answer::Text(200, NEW.into()));
+    b.set(Answer::Text(200, NEW.into()));
+    for _ in 0..3 {
+        fail_once(&d);
+    }
+    assert!(all_hold(&cf, OLD), "{:?}", cf.records());
+    cf.clear_faults();
+    d.signal(libc::SIGUSR1);
+    d.wait_for("pass ok: IPv4 8.8.4.4", 1, LONG);
+    assert!(
+        all_hold(&cf, NEW),
+        "the first pass after the outage: {:?}",
+        cf.records()
+    );
+    let (status, _) = d.terminate();
+    assert_eq!(status.code(), Some(0));
+}

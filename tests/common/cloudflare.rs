@@ -209,6 +209,11 @@ impl FakeCloudflare {
         self.state.lock().unwrap().batch_refused = true;
     }
 
+    /// Every injected fault is gone: Cloudflare is back.
+    pub fn clear_faults(&self) {
+        self.state.lock().unwrap().faults.clear();
+    }
+
     /// The next `times` requests whose method and path match get `fault` instead.
     pub fn inject(&self, method: &str, path_contains: &str, fault: Fault, times: usize) {
         self.state.lock().unwrap().faults.push(Injected {
