@@ -20,14 +20,17 @@ fn main() {
         "cargo:rustc-env=DYNCFDNS_BUILT={}",
         built.unwrap_or_default()
     );
-    // A new commit moves HEAD or the branch it names.
-    for path in [".git/HEAD", ".git/packed-refs"] {
-        println!("cargo:rerun-if-changed={path}");
-    }
+    // A new commit moves HEAD or the branch it names. Only paths that exist are watched: Cargo
+    // reads a missing one (no packed refs in a fresh clone) as changed on every build.
+    println!("cargo:rerun-if-changed=scripts/build-info.rs");
+    let mut watch = vec![".git/HEAD".to_string(), ".git/packed-refs".to_string()];
     if let Ok(head) = std::fs::read_to_string(".git/HEAD") {
         if let Some(branch) = head.trim().strip_prefix("ref: ") {
-            println!("cargo:rerun-if-changed=.git/{branch}");
+            watch.push(format!(".git/{branch}"));
         }
+    }
+    for path in watch.iter().filter(|p| std::path::Path::new(p).exists()) {
+        println!("cargo:rerun-if-changed={path}");
     }
 }
 

@@ -23,7 +23,15 @@ skip() {
 }
 have() { for tool; do command -v "$tool" >/dev/null || return 1; done; }
 
-stage_cargo() { cargo test --all-targets; }
+stage_cargo() {
+    cargo test --all-targets
+    # A build with nothing changed compiles nothing (the build script watches only what exists).
+    cargo build --quiet
+    if cargo build -v 2>&1 | grep -E '(Compiling|Running).*dyncfdns'; then
+        echo "a second cargo build recompiled dyncfdns with nothing changed" >&2
+        exit 1
+    fi
+}
 
 stage_schema() {
     if [ -f "${CLOUDFLARE_SCHEMA:-../shared/cloudflare/openapi-dns-subset.json}" ] && have npm; then
