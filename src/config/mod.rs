@@ -305,7 +305,6 @@ fn update_interval(r: &mut Reader) -> u64 {
         .and_then(parsers::parse_seconds)
         .filter(|s| (1..=7 * 86_400).contains(s));
     match every {
-        Some(_) if cron.trim() == "@once" => interval,
         Some(s) if r.origins.contains_key("UPDATE_INTERVAL") && s != interval => {
             r.problems.push(
                 "UPDATE_INTERVAL and UPDATE_CRON (favonia's name) are both set, to different values; keep one"
