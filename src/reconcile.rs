@@ -10,16 +10,53 @@ use std::net::IpAddr;
 pub enum Action {
     /// The record already holds the address.
     Keep(Record),
+    Write(Write),
+    /// No record, and creating one is not allowed.
+    Missing,
+    /// The name cannot hold this record (a CNAME is there).
+    Blocked(String),
+}
+
+/// What a pass sends: the only actions the writer is ever handed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
     /// Change the content; `old` is what it held.
     Update {
         patch: Patch,
         old: String,
     },
     Create(NewRecord),
-    /// No record, and creating one is not allowed.
-    Missing,
-    /// The name cannot hold this record (a CNAME is there).
-    Blocked(String),
+}
+
+impl Write {
+    /// What the record holds before the write (nothing, for a create).
+    pub fn old(&self) -> Option<&str> {
+        match self {
+            Write::Update { old, .. } => Some(old),
+            Write::Create(_) => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Write::Update { patch, old } => format!(
+                "update {} {} from {old} to {}",
+                patch.name, patch.rtype, patch.content
+            ),
+            Write::Create(n) => format!("create {} {} {}", n.name, n.rtype, n.content),
+        }
+    }
+
+    /// The same, once done.
+    pub fn past(&self) -> String {
+        match self {
+            Write::Update { patch, old } => format!(
+                "updated {} {}: {old} -> {}",
+                patch.name, patch.rtype, patch.content
+            ),
+            Write::Create(n) => format!("created {} {} {}", n.name, n.rtype, n.content),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +98,7 @@ pub fn decide(
         .collect();
     let action = match same_type.first() {
         Some(record) if holds(record, want) => Action::Keep((*record).clone()),
-        Some(record) => Action::Update {
+        Some(record) => Action::Write(Write::Update {
             patch: Patch {
                 id: record.id.clone(),
                 name: record.name.clone(),
@@ -71,15 +108,15 @@ pub fn decide(
                 proxied: record.proxied.unwrap_or(false),
             },
             old: record.content.clone(),
-        },
-        None if policy.allowed => Action::Create(NewRecord {
+        }),
+        None if policy.allowed => Action::Write(Write::Create(NewRecord {
             name: host.to_string(),
             rtype: rtype.to_string(),
             content: want.to_string(),
             ttl: policy.ttl,
             proxied: policy.proxied,
             comment: policy.comment.clone(),
-        }),
+        })),
         None => Action::Missing,
     };
     Decision { action, warnings }
@@ -160,7 +197,7 @@ mod tests {
     fn updates_preserving_ttl_and_proxied() {
         let r = [rec("1", "a.example.com", "A", "1.1.1.1", "2020")];
         let d = decide("a.example.com", "A", want(), &r, &policy(false));
-        let Action::Update { patch, old } = d.action else {
+        let Action::Write(Write::Update { patch, old }) = d.action else {
             panic!("{d:?}")
         };
         assert_eq!(
@@ -192,7 +229,7 @@ mod tests {
         let d = decide("a.example.com", "A", want(), &r, &policy(false));
         assert_eq!(d.action, Action::Missing);
         let d = decide("a.example.com", "A", want(), &r, &policy(true));
-        let Action::Create(n) = d.action else {
+        let Action::Write(Write::Create(n)) = d.action else {
             panic!()
         };
         assert_eq!(

@@ -10,7 +10,7 @@ use super::writes;
 use crate::cloudflare::{CfError, Client, Spent};
 use crate::config::{Config, Family};
 use crate::detect::{self, Detected};
-use crate::reconcile::Action;
+use crate::reconcile::Write;
 use crate::transport::{Deadline, Transport};
 use std::time::{Duration, Instant};
 
@@ -229,21 +229,18 @@ impl Pass<'_, '_> {
     /// The changes that may be written; a dry run reports them instead.
     fn believed(
         &mut self,
-        changes: Vec<(Want, Action)>,
+        changes: Vec<(Want, Write)>,
         verdicts: &[(Family, Verdict)],
-    ) -> Vec<(Want, Action)> {
+    ) -> Vec<(Want, Write)> {
         let mut keep = Vec::new();
         for (want, action) in changes {
             // What the record holds (nothing yet, for a create): left as it is.
-            let holds = match &action {
-                Action::Update { old, .. } => Some(old.clone()),
-                _ => None,
-            };
+            let holds = action.old().map(String::from);
             match confirm::verdict_of(verdicts, &want) {
                 Verdict::Doubted(_) => self.push(&want, holds, State::Doubted),
                 Verdict::Unconfirmed => self.push(&want, holds, State::Unconfirmed),
                 Verdict::Believed if self.cfg.lifecycle.dry_run => {
-                    crate::info!("dry run: would {}", writes::describe(&action));
+                    crate::info!("dry run: would {}", action.describe());
                     self.push(&want, holds, State::WouldChange);
                 }
                 Verdict::Believed => keep.push((want, action)),

@@ -8,16 +8,16 @@ use super::report::{Failure, State, Want};
 use super::zones;
 use crate::cloudflare::CfError;
 use crate::dns::Zone;
-use crate::reconcile::{self, Action};
+use crate::reconcile::{self, Action, Write};
 
 /// The changes the records need, zone by zone: only updates and creates.
 #[derive(Default)]
 pub struct Plan {
-    pub zones: Vec<(Zone, Vec<(Want, Action)>)>,
+    pub zones: Vec<(Zone, Vec<(Want, Write)>)>,
 }
 
 impl Plan {
-    pub fn changes(&self) -> impl Iterator<Item = &(Want, Action)> {
+    pub fn changes(&self) -> impl Iterator<Item = &(Want, Write)> {
         self.zones.iter().flat_map(|(_, c)| c)
     }
 }
@@ -79,8 +79,8 @@ impl Pass<'_, '_> {
     pub fn refresh(
         &mut self,
         zone: &Zone,
-        changes: Vec<(Want, Action)>,
-    ) -> Result<Vec<(Want, Action)>, CfError> {
+        changes: Vec<(Want, Write)>,
+    ) -> Result<Vec<(Want, Write)>, CfError> {
         if self.cache.read_this_pass(&zone.id) {
             return Ok(changes);
         }
@@ -89,8 +89,8 @@ impl Pass<'_, '_> {
         self.plan_zone(zone, wants)
     }
 
-    /// Records the outcome of a decision that needs no write; returns the action that does.
-    fn settle(&mut self, want: &Want, action: Action) -> Option<Action> {
+    /// Records the outcome of a decision that needs no write; returns the write it needs.
+    fn settle(&mut self, want: &Want, action: Action) -> Option<Write> {
         match action {
             Action::Keep(r) => {
                 crate::debug!("{} {} holds {}", want.host, r.rtype, r.content);
@@ -105,12 +105,12 @@ impl Pass<'_, '_> {
                 crate::error!("{msg}");
                 self.push(want, None, State::Failed(Failure::Blocked(msg)));
             }
-            action @ (Action::Update { .. } | Action::Create(_)) => return Some(action),
+            Action::Write(write) => return Some(write),
         }
         None
     }
 
-    fn plan_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<Vec<(Want, Action)>, CfError> {
+    fn plan_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<Vec<(Want, Write)>, CfError> {
         if let Err(error) = read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client) {
             self.cache.invalidate(zone, error.is_stale_id());
             let context = format!("cannot read the records of zone {}", zone.name);

@@ -6,7 +6,7 @@ use super::read::records_named;
 use super::report::{Failure, Outcome, State, Want};
 use crate::cloudflare::{CfError, Client};
 use crate::dns::{CreatePolicy, NewRecord, Patch, Record, Zone};
-use crate::reconcile::{self, Action};
+use crate::reconcile::{self, Action, Write};
 
 /// What writing a zone's changes came to: an outcome per change, and the error that must
 /// stop the pass (throttling or a stop), if any.
@@ -26,7 +26,7 @@ pub fn write(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
-    mut writes: Vec<(Want, Action)>,
+    mut writes: Vec<(Want, Write)>,
 ) -> Written {
     let mut out = Written::default();
     while !writes.is_empty() {
@@ -62,7 +62,7 @@ fn write_chunk(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
-    writes: Vec<(Want, Action)>,
+    writes: Vec<(Want, Write)>,
 ) -> Written {
     if writes.len() >= 2 {
         match write_batch(client, cache, zone, &writes) {
@@ -141,20 +141,20 @@ fn write_batch(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
-    writes: &[(Want, Action)],
+    writes: &[(Want, Write)],
 ) -> Result<Vec<Outcome>, CfError> {
     let patches: Vec<Patch> = writes
         .iter()
         .filter_map(|(_, a)| match a {
-            Action::Update { patch, .. } => Some(patch.clone()),
-            _ => None,
+            Write::Update { patch, .. } => Some(patch.clone()),
+            Write::Create(_) => None,
         })
         .collect();
     let posts: Vec<NewRecord> = writes
         .iter()
         .filter_map(|(_, a)| match a {
-            Action::Create(n) => Some(n.clone()),
-            _ => None,
+            Write::Create(n) => Some(n.clone()),
+            Write::Update { .. } => None,
         })
         .collect();
     let (patched, posted) = client.batch(&zone.id, &[], &patches, &posts)?;
@@ -169,16 +169,15 @@ fn write_one(
     cache: &mut Cache,
     zone: &Zone,
     want: &Want,
-    action: Action,
+    action: Write,
 ) -> Result<Outcome, CfError> {
     let record = match &action {
-        Action::Update { patch, .. } => client.patch(&zone.id, patch)?,
-        Action::Create(new) => match client.create(&zone.id, new) {
+        Write::Update { patch, .. } => client.patch(&zone.id, patch)?,
+        Write::Create(new) => match client.create(&zone.id, new) {
             Ok(r) => r,
             Err(e) if e.is_already_exists() => return adopt_existing(client, cache, zone, want),
             Err(e) => return Err(e),
         },
-        _ => return Err(CfError::Malformed("nothing to write".to_string())),
     };
     cache.update(&zone.id, record);
     Ok(written(want, &action))
@@ -204,24 +203,29 @@ fn adopt_existing(
     let never = CreatePolicy::never();
     match reconcile::decide(&want.host, rtype, want.ip, &records, &never).action {
         Action::Keep(r) => Ok(want.outcome(State::Unchanged, Some(r.content))),
-        action @ Action::Update { .. } => write_one(client, cache, zone, want, action),
-        _ => Err(CfError::Malformed(format!(
-            "Cloudflare says {} {rtype} exists but does not list it",
-            want.host
-        ))),
+        Action::Write(update @ Write::Update { .. }) => {
+            write_one(client, cache, zone, want, update)
+        }
+        // With creation off, "create" cannot come back; the record was said to exist.
+        Action::Write(Write::Create(_)) | Action::Missing | Action::Blocked(_) => {
+            Err(CfError::Malformed(format!(
+                "Cloudflare says {} {rtype} exists but does not list it",
+                want.host
+            )))
+        }
     }
 }
 
 /// A record this pass wrote: it now holds the wanted address.
-fn written(want: &Want, action: &Action) -> Outcome {
+fn written(want: &Want, action: &Write) -> Outcome {
     let (state, previous) = match action {
-        Action::Update { old, .. } => (State::Updated, Some(old.clone())),
-        _ => (State::Created, None),
+        Write::Update { old, .. } => (State::Updated, Some(old.clone())),
+        Write::Create(_) => (State::Created, None),
     };
     let new = want.ip.to_string();
     crate::log::event(
         crate::log::Level::Info,
-        &past(action),
+        &action.past(),
         &[
             ("event", state.label()),
             ("host", &want.host),
@@ -233,26 +237,4 @@ fn written(want: &Want, action: &Action) -> Outcome {
     let mut outcome = want.outcome(state, Some(want.ip.to_string()));
     outcome.previous = previous;
     outcome
-}
-
-pub fn describe(action: &Action) -> String {
-    match action {
-        Action::Update { patch, old } => format!(
-            "update {} {} from {old} to {}",
-            patch.name, patch.rtype, patch.content
-        ),
-        Action::Create(n) => format!("create {} {} {}", n.name, n.rtype, n.content),
-        _ => String::new(),
-    }
-}
-
-fn past(action: &Action) -> String {
-    match action {
-        Action::Update { patch, old } => format!(
-            "updated {} {}: {old} -> {}",
-            patch.name, patch.rtype, patch.content
-        ),
-        Action::Create(n) => format!("created {} {} {}", n.name, n.rtype, n.content),
-        _ => String::new(),
-    }
 }
