@@ -11,14 +11,34 @@ use std::collections::VecDeque;
 const MAX_QUEUED: usize = 8;
 const MAX_TRIES: u8 = 3;
 
+/// What a message announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    Updated,
+    Failed,
+    /// Two providers disagree: a doubt, told as such, not as an outage.
+    Doubted,
+    Recovered,
+}
+
+impl Event {
+    fn label(self) -> &'static str {
+        match self {
+            Event::Updated => "updated",
+            Event::Failed => "failed",
+            Event::Doubted => "doubted",
+            Event::Recovered => "recovered",
+        }
+    }
+}
+
 /// What a pass has to say, if anything: `{"event", "time", "error", "records": [{"event",
 /// "host", "type", "old", "new", "error", "time"}]}`. Pure.
 pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<String> {
-    let ok = report.ok();
-    let entry = |o: &crate::sync::Outcome, event: &str, error: Option<&str>| {
+    let entry = |o: &crate::sync::Outcome, event: Event, error: Option<&str>| {
         let new = o.content.as_deref().filter(|_| error.is_none());
         Fields::default()
-            .put("event", text(event))
+            .put("event", text(event.label()))
             .put("host", text(&o.host))
             .put("type", text(o.family.record_type()))
             .put("old", opt(o.previous.as_deref()))
@@ -31,27 +51,33 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
         .outcomes
         .iter()
         .filter(|o| matches!(o.state, State::Updated | State::Created))
-        .map(|o| entry(o, "updated", None))
+        .map(|o| entry(o, Event::Updated, None))
         .collect();
-    // A failure that goes on is announced once; recovery once; changes always.
-    // A doubt (two providers disagree) is told as such, not as an outage.
+    // A failure or a doubt that goes on is announced once; recovery once; changes always.
     let trouble = match report.standing() {
-        Standing::InDoubt => "doubted",
-        Standing::Failed | Standing::Ok => "failed",
+        Standing::Ok => None,
+        Standing::InDoubt => Some(Event::Doubted),
+        Standing::Failed => Some(Event::Failed),
     };
-    let event = match (ok, previous_ok) {
-        (false, Some(false)) | (true, Some(true) | None) => None,
-        (false, _) => Some(trouble),
-        (true, Some(false)) => Some("recovered"),
+    let event = match (trouble, previous_ok) {
+        (Some(_), Some(false)) | (None, Some(true) | None) => None,
+        (Some(trouble), _) => Some(trouble),
+        (None, Some(false)) => Some(Event::Recovered),
     };
-    let event = event.or((!records.is_empty()).then_some("updated"))?;
+    let event = event.or((!records.is_empty()).then_some(Event::Updated))?;
     let mut error: Option<String> = None;
-    if !ok && event == trouble {
+    if matches!(event, Event::Failed | Event::Doubted) {
         for o in &report.outcomes {
             let (label, why) = match &o.state {
-                State::Failed(why) => ("failed", why.to_string()),
-                State::Doubted => ("doubted", doubt_of(report, o.family)),
-                _ => continue,
+                State::Failed(why) => (Event::Failed, why.to_string()),
+                State::Doubted => (Event::Doubted, doubt_of(report, o.family)),
+                State::Unchanged
+                | State::Updated
+                | State::Created
+                | State::WouldChange
+                | State::Missing
+                | State::NotAttempted
+                | State::Unconfirmed => continue,
             };
             records.push(entry(o, label, Some(&why)));
             error = error.or(Some(why));
@@ -60,7 +86,7 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
     }
     Some(
         Fields::default()
-            .put("event", text(event))
+            .put("event", text(event.label()))
             .put("time", time(Some(unix)))
             .put("error", opt(error.as_deref()))
             .raw("records", &format!("[{}]", records.join(",")))

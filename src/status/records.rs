@@ -1,6 +1,7 @@
 //! Each managed record as the status API shows it: name, type, content and state.
 
 use crate::config::Family;
+use crate::sync::report::Kind;
 use crate::sync::State;
 
 /// A record's state after the last pass that concerned it.
@@ -8,49 +9,21 @@ use crate::sync::State;
 pub enum RecordState {
     /// No pass has finished yet.
     Pending,
-    Unchanged,
-    Updated,
-    Created,
-    WouldChange,
-    Missing,
-    Failed,
-    NotAttempted,
-    /// Two providers disagreed about a new address: left as it was.
-    Doubted,
-    /// A new address waits for its second answer.
-    Unconfirmed,
+    After(Kind),
 }
 
 impl RecordState {
     pub fn label(self) -> &'static str {
         match self {
             RecordState::Pending => "pending",
-            RecordState::Unchanged => "unchanged",
-            RecordState::Updated => "updated",
-            RecordState::Created => "created",
-            RecordState::WouldChange => "would-change",
-            RecordState::Missing => "missing",
-            RecordState::Failed => "failed",
-            RecordState::NotAttempted => "not-attempted",
-            RecordState::Doubted => "doubted",
-            RecordState::Unconfirmed => "unconfirmed",
+            RecordState::After(kind) => kind.label(),
         }
     }
 }
 
 impl From<&State> for RecordState {
     fn from(state: &State) -> RecordState {
-        match state {
-            State::Unchanged => RecordState::Unchanged,
-            State::Updated => RecordState::Updated,
-            State::Created => RecordState::Created,
-            State::WouldChange => RecordState::WouldChange,
-            State::Missing => RecordState::Missing,
-            State::Failed(_) => RecordState::Failed,
-            State::NotAttempted => RecordState::NotAttempted,
-            State::Doubted => RecordState::Doubted,
-            State::Unconfirmed => RecordState::Unconfirmed,
-        }
+        RecordState::After(state.kind())
     }
 }
 

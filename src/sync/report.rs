@@ -80,16 +80,52 @@ impl State {
     }
 
     pub fn label(&self) -> &'static str {
+        self.kind().label()
+    }
+
+    /// The state without what it carries: what the status API keeps between passes.
+    pub fn kind(&self) -> Kind {
         match self {
-            State::Unchanged => "unchanged",
-            State::Updated => "updated",
-            State::Created => "created",
-            State::WouldChange => "would-change",
-            State::Missing => "missing",
-            State::Failed(_) => "failed",
-            State::NotAttempted => "not-attempted",
-            State::Doubted => "doubted",
-            State::Unconfirmed => "unconfirmed",
+            State::Unchanged => Kind::Unchanged,
+            State::Updated => Kind::Updated,
+            State::Created => Kind::Created,
+            State::WouldChange => Kind::WouldChange,
+            State::Missing => Kind::Missing,
+            State::Failed(_) => Kind::Failed,
+            State::NotAttempted => Kind::NotAttempted,
+            State::Doubted => Kind::Doubted,
+            State::Unconfirmed => Kind::Unconfirmed,
+        }
+    }
+}
+
+/// A `State`'s kind, with the one table of labels that logs, `/widget`, `/metrics` and
+/// notifications use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Unchanged,
+    Updated,
+    Created,
+    WouldChange,
+    Missing,
+    Failed,
+    NotAttempted,
+    Doubted,
+    Unconfirmed,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Unchanged => "unchanged",
+            Kind::Updated => "updated",
+            Kind::Created => "created",
+            Kind::WouldChange => "would-change",
+            Kind::Missing => "missing",
+            Kind::Failed => "failed",
+            Kind::NotAttempted => "not-attempted",
+            Kind::Doubted => "doubted",
+            Kind::Unconfirmed => "unconfirmed",
         }
     }
 }
