@@ -2,7 +2,7 @@
 //! does the credential work, which zone holds each host, what a pass would do now — each
 //! problem on a line with its fix. Writes nothing: the pass it runs is a dry run.
 
-use crate::cloudflare::Client;
+use crate::cloudflare::{Client, Credential};
 use crate::config::{self, Config};
 use crate::sync::{self, Cache, Outcome, Report, State};
 use crate::transport::Transport;
@@ -31,8 +31,8 @@ pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
     let mut problems = Vec::new();
     text.push_str("\nCloudflare:\n");
     match Client::new(&cfg.cloudflare, transport).verify() {
-        Ok(status) if status == "active" => text.push_str("  credential: works\n"),
-        Ok(status) => problems.push(format!(
+        Ok(Credential::Active) => text.push_str("  credential: works\n"),
+        Ok(Credential::Not(status)) => problems.push(format!(
             "the API token is {status}: create a new one with Zone:Read and DNS:Edit and set CLOUDFLARE_API_TOKEN"
         )),
         Err(e) => problems.push(format!("the credential does not work: {e}")),

@@ -24,6 +24,14 @@ pub const RECORDS_PER_PAGE: u32 = 5000;
 /// answer says, a pass sends a bounded number of requests per zone.
 pub const MAX_PAGES: u32 = 20;
 
+/// What Cloudflare says of the credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Active,
+    /// A token in another state (`disabled`, `expired`), as Cloudflare names it.
+    Not(String),
+}
+
 pub struct Client<'a> {
     base: &'a str,
     auth: &'a Auth,
@@ -136,15 +144,18 @@ impl<'a> Client<'a> {
 
     /// The token's status (`active`, `disabled`, `expired`): `GET /user/tokens/verify`, for
     /// `dyncfdns check`. With the Global API Key, `GET /user` says whether the key works.
-    pub fn verify(&mut self) -> Result<String, CfError> {
+    pub fn verify(&mut self) -> Result<Credential, CfError> {
         match self.auth {
             Auth::Token(_) => {
                 let e = self.call::<TokenStatus>(Method::Get, "/user/tokens/verify", None)?;
-                required(e.result).map(|t| t.status)
+                required(e.result).map(|t| match t.status.as_str() {
+                    "active" => Credential::Active,
+                    _ => Credential::Not(t.status),
+                })
             }
             Auth::Key { .. } => self
                 .call::<Value>(Method::Get, "/user", None)
-                .map(|_| "active".to_string()),
+                .map(|_| Credential::Active),
         }
     }
 
