@@ -4,6 +4,7 @@
 pub use crate::dns::CreatePolicy;
 use crate::log::{Format, Level};
 use crate::transport::proxy::Proxies;
+use crate::url::Url;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
@@ -72,9 +73,9 @@ pub enum Provider {
     Icanhazip,
     /// The local address the system would use to reach Cloudflare (no packet is sent).
     Local,
-    Url(String),
+    Url(Url),
     /// A URL reached over the detection's family only (favonia's `url.via4:` / `url.via6:`).
-    UrlVia(Family, String),
+    UrlVia(Family, Url),
     Interface(String),
     Static(IpAddr),
 }
@@ -87,10 +88,10 @@ impl fmt::Display for Provider {
             Provider::Icanhazip => f.write_str("icanhazip"),
             Provider::Local => f.write_str("local"),
             // Its path and query may hold a key: scheme and host only, everywhere it is shown.
-            Provider::Url(u) => write!(f, "url:{}", crate::transport::redacted(u)),
+            Provider::Url(u) => write!(f, "url:{}", crate::transport::redacted(u.as_str())),
             Provider::UrlVia(family, u) => {
                 let via = if *family == Family::V4 { 4 } else { 6 };
-                write!(f, "url.via{via}:{}", crate::transport::redacted(u))
+                write!(f, "url.via{via}:{}", crate::transport::redacted(u.as_str()))
             }
             Provider::Interface(i) => write!(f, "interface:{i}"),
             Provider::Static(ip) => write!(f, "static:{ip}"),

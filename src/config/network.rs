@@ -198,13 +198,20 @@ mod tests {
         assert_eq!(
             c.detection.ip6,
             [
-                Provider::Url("https://[2001:db8::1]/ip".into()),
-                Provider::UrlVia(Family::V6, "http://ip.lan/".into())
+                Provider::Url(crate::url::Url::parse("https://[2001:db8::1]/ip").unwrap()),
+                Provider::UrlVia(
+                    Family::V6,
+                    crate::url::Url::parse("http://ip.lan/").unwrap()
+                )
             ]
         );
         assert_eq!(c.cloudflare.api_url, "https://[2001:db8::1]:8443/client/v4");
         assert_eq!(
-            Provider::UrlVia(Family::V4, "http://u:k@ip.lan/x".into()).to_string(),
+            Provider::UrlVia(
+                Family::V4,
+                crate::url::Url::parse("http://u:k@ip.lan/x").unwrap()
+            )
+            .to_string(),
             "url.via4:http://ip.lan/…"
         );
         for (name, value) in [

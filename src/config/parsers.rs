@@ -1,6 +1,7 @@
 //! Pure parsers for single values: booleans, durations, host names, providers. No I/O.
 
 use super::model::{Family, Provider};
+use crate::url::Url;
 use std::net::IpAddr;
 
 pub fn parse_bool(v: &str) -> Option<bool> {
@@ -35,17 +36,6 @@ pub fn parse_seconds(v: &str) -> Option<u64> {
         total = total.checked_add(n.checked_mul(unit)?)?;
     }
     digits.is_empty().then_some(total).filter(|_| !v.is_empty())
-}
-
-pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit('@').next().unwrap_or("");
-    if authority.starts_with("[::1]") {
-        return true;
-    }
-    let host = authority.split(':').next().unwrap_or("");
-    host == "localhost" || host.starts_with("127.")
 }
 
 /// Lowercase, trimmed, without a trailing dot.
@@ -110,7 +100,9 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
         ("local", None) => Ok(Some(Provider::Local)),
         ("local.iface" | "local.iface.stable", Some(i)) => parse_provider(&format!("interface:{i}"), family),
         ("literal", Some(a)) => parse_provider(&format!("static:{a}"), family),
-        ("url.via4" | "url.via6", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
+        ("url.via4" | "url.via6", Some(u)) => {
+            // The URL is not repeated: its path or query may hold a key.
+            let u = Url::parse(u).map_err(|e| format!("{kind}: the URL {e}"))?;
             let asked = if kind == "url.via4" { Family::V4 } else { Family::V6 };
             if asked != family {
                 return Err(format!(
@@ -119,9 +111,9 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
                     family.name()
                 ));
             }
-            Ok(Some(Provider::UrlVia(family, u.to_string())))
+            Ok(Some(Provider::UrlVia(family, u)))
         }
-        ("url.via4" | "url.via6", _) => Err(format!("{kind}: needs an http:// or https:// URL")),
+        ("url.via4" | "url.via6", None) => Err(format!("{kind}: needs an http:// or https:// URL")),
         ("file", _) => Err(format!(
             "{item:?}: reading the address from a file has no equivalent; use static:<address> or url:<URL>"
         )),
@@ -133,12 +125,10 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
         )),
         ("ipify", None) => Ok(Some(Provider::Ipify)),
         ("icanhazip", None) => Ok(Some(Provider::Icanhazip)),
-        ("url", Some(u)) if u.starts_with("http://") || u.starts_with("https://") => {
-            Ok(Some(Provider::Url(u.to_string())))
-        }
-        ("url", _) => Err(format!(
-            "{item:?}: url: needs an http:// or https:// URL"
-        )),
+        ("url", Some(u)) => Url::parse(u)
+            .map(|u| Some(Provider::Url(u)))
+            .map_err(|e| format!("url: the URL {e} (it is not shown: it may hold a key)")),
+        ("url", None) => Err("url: needs an http:// or https:// URL".to_string()),
         ("interface", Some(i)) if !i.is_empty() && i.len() < 16 && !i.contains('/') => {
             Ok(Some(Provider::Interface(i.to_string())))
         }

@@ -3,10 +3,9 @@
 
 use super::model::{Auth, ConfigError, Family, Origin, Provider, Secret, DEFAULT_API_URL};
 use super::names;
-use super::parsers::{
-    check_host, is_loopback_url, normalize_host, parse_bool, parse_provider, parse_seconds,
-};
+use super::parsers::{check_host, normalize_host, parse_bool, parse_provider, parse_seconds};
 use crate::log::Level;
+use crate::url::Url;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -121,16 +120,14 @@ impl<'a> Reader<'a> {
     /// A URL that may carry a secret (a webhook or ping key): checked, never echoed.
     pub(super) fn url_secret(&mut self, name: &str) -> Option<Secret> {
         let url = self.secret(name)?;
-        let u = url.expose();
-        if (u.starts_with("https://") || u.starts_with("http://"))
-            && !u.contains(char::is_whitespace)
-        {
-            Some(url)
-        } else {
-            self.problems.push(format!(
-                "{name}: expected an http:// or https:// URL (the value is not shown: it may hold a key)"
-            ));
-            None
+        match Url::parse(url.expose()) {
+            Ok(_) => Some(url),
+            Err(e) => {
+                self.problems.push(format!(
+                    "{name}: expected an http:// or https:// URL; it {e} (the value is not shown: it may hold a key)"
+                ));
+                None
+            }
         }
     }
 
@@ -228,15 +225,15 @@ impl<'a> Reader<'a> {
             .text("CLOUDFLARE_API_URL")
             .unwrap_or_else(|| DEFAULT_API_URL.to_string());
         let url = url.trim_end_matches('/').to_string();
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            self.problems.push(format!(
-                "CLOUDFLARE_API_URL: expected an http:// or https:// URL, got {url:?}"
-            ));
-        } else if url.starts_with("http://") && !is_loopback_url(&url) {
-            self.warnings.push(
+        match Url::parse(&url) {
+            Err(e) => self.problems.push(format!(
+                "CLOUDFLARE_API_URL: expected an http:// or https:// URL; {url:?} {e}"
+            )),
+            Ok(u) if !u.is_https() && !u.is_loopback() => self.warnings.push(
                 "CLOUDFLARE_API_URL is plain http: credentials cross the network unencrypted"
                     .to_string(),
-            );
+            ),
+            Ok(_) => {}
         }
         url
     }

@@ -470,3 +470,34 @@ fn confirmation_is_on_unless_turned_off() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn urls_are_checked_once_at_start_naming_the_variable() {
+    let p = problems(&with(&[
+        ("NOTIFY_URL", "http://hooks.example.com:99999/secret-path"),
+        ("HEALTHCHECKS", "https://[zz::1]/ping"),
+        ("CLOUDFLARE_API_URL", "https://:443/client/v4"),
+        ("IP4_PROVIDER", "url:https://ip.example.com:0/key"),
+    ]));
+    assert_eq!(p.len(), 4, "{p:#?}");
+    let notify = p.iter().find(|m| m.starts_with("NOTIFY_URL")).unwrap();
+    assert!(
+        notify.contains("bad port") && !notify.contains("secret"),
+        "{notify}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("HEALTHCHECKS") && m.contains("IPv6")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|m| m.starts_with("CLOUDFLARE_API_URL") && m.contains("no host")),
+        "{p:#?}"
+    );
+    let provider = p.iter().find(|m| m.contains("url:")).unwrap();
+    assert!(
+        provider.contains("bad port") && !provider.contains("/key"),
+        "{provider}"
+    );
+}

@@ -166,7 +166,7 @@ mod tests {
         assert!(needs_second(Confirm::NextPass, &Provider::Ipify, &none, X));
         assert!(needs_second(
             Confirm::InPass,
-            &Provider::Url("u".into()),
+            &Provider::Url(crate::url::Url::parse("http://ip.lan/").unwrap()),
             &none,
             X
         ));
