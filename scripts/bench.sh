@@ -7,8 +7,9 @@
 #   scripts/bench.sh stalls              only the bounds with Cloudflare hanging
 #   scripts/bench.sh networks            only the RSS cost of CA files, one-family dials, a proxy
 #   scripts/bench.sh calls               only Cloudflare calls and detection requests per pass
-# Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk, openssl and GNU time
-# (Debian: wrk, openssl, time). Values are medians of RUNS runs; the machine is noisy.
+#   scripts/bench.sh peak                only the peak RSS of `once` (VmHWM at its exit)
+# Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk and openssl
+# (Debian: wrk, openssl). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,14 +22,16 @@ port=19787; api=19500; tls_port=19443
 for tool in wrk openssl gzip; do
     command -v "$tool" >/dev/null || { echo "scripts/bench.sh: needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
-[ -x /usr/bin/time ] || { echo "scripts/bench.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 
 echo "building (static release binaries, release fake)..." >&2
 if [ -n "${1:-}" ]; then scripts/build-static.sh amd64 >/dev/null; else scripts/build-static.sh >/dev/null; fi
-cargo build --quiet --release --example fake-cloudflare --example attack
+cargo build --quiet --release --example fake-cloudflare --example attack --example peak
 bin=target/static/dyncfdns-amd64
 fake=target/release/examples/fake-cloudflare
 attack=target/release/examples/attack
+# The program's own peak RSS (VmHWM at its exit), not the launcher's: see tests/fake/peak.rs.
+peak=target/release/examples/peak
+peak_kb() { sed -n 's/^peak-rss-kb //p' "$1" | tail -n1; }
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -317,6 +320,43 @@ calls_rows() {
     row "detection requests: steady pass; extra on a change, 1 / 2 providers (two answers must agree)" "$steady_asks; $extra1 / $extra2" "1; 0 / 1 (1 provider: its next try, 15 s later)" ""
 }
 
+# --- peak RSS of one pass -----------------------------------------------------------------------
+peak_rows() {
+    local plain bundled bundle_file tls
+    # Under env -i: where SSL_CERT_FILE names the system bundle (these machines, many containers)
+    # the whole bundle is loaded, which the row after says.
+    plain=(); bundled=()
+    bundle_file=/etc/ssl/certs/ca-certificates.crt
+    for _ in $(seq 1 "$runs"); do
+        start_fake
+        cold_binary
+        env -i "${base_env[@]}" API_PORT=0 "$peak" "$bin" once 2>"$work/peak.log"
+        plain+=("$(peak_kb "$work/peak.log")")
+        if [ -f "$bundle_file" ]; then
+            stop_fake; start_fake; cold_binary
+            env -i "${base_env[@]}" API_PORT=0 SSL_CERT_FILE="$bundle_file" "$peak" "$bin" once 2>"$work/peak.log"
+            bundled+=("$(peak_kb "$work/peak.log")")
+        fi
+        stop_fake
+    done
+    row "peak RSS, \`once\` (plain HTTP fake, 3 hosts, 2 zones; VmHWM at exit, env -i)" "$(printf '%s\n' "${plain[@]}" | median) KB" "" "\`/usr/bin/time\` would add its own ~800 KB"
+    [ ${#bundled[@]} -eq 0 ] || row "  the same with SSL_CERT_FILE=$bundle_file (the system bundle loaded)" "$(printf '%s\n' "${bundled[@]}" | median) KB" "" ""
+
+    untrusted_tls_start "$tls_port" "$work"
+    pids+=("$tls_pid")
+    tls=()
+    start_fake
+    for _ in $(seq 1 "$runs"); do
+        cold_binary
+        env -i "${base_env[@]}" API_PORT=0 \
+            "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" "$peak" "$bin" once 2>"$work/tls.log" || true
+        grep -qi "certificate" "$work/tls.log" || { echo "the TLS handshake did not reach verification:" >&2; cat "$work/tls.log" >&2; exit 1; }
+        tls+=("$(peak_kb "$work/tls.log")")
+    done
+    stop_fake
+    row "peak RSS, \`once\` with a TLS handshake (untrusted local cert; VmHWM at exit, env -i)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"
+}
+
 print_table() {
     cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
     echo
@@ -334,6 +374,7 @@ case "${1:-}" in
     stalls) stall_rows; print_table; exit 0 ;;
     networks) network_rows; print_table; exit 0 ;;
     calls) calls_rows; print_table; exit 0 ;;
+    peak) peak_rows; print_table; exit 0 ;;
 esac
 
 # --- sizes ------------------------------------------------------------------------------------
@@ -352,30 +393,7 @@ if [ "$(id -u)" = 0 ] && command -v buildah >/dev/null && command -v podman >/de
     row "scratch image size" "$(kb "$isize")" "" ""
 fi
 
-# --- peak RSS of one pass -----------------------------------------------------------------------
-plain=()
-for _ in $(seq 1 "$runs"); do
-    start_fake
-    cold_binary
-    /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 "$bin" once 2>/dev/null
-    plain+=("$(tail -n1 "$work/rss")")
-    stop_fake
-done
-row "peak RSS, \`once\` (plain HTTP fake, 3 hosts, 2 zones)" "$(printf '%s\n' "${plain[@]}" | median) KB" "" ""
-
-untrusted_tls_start "$tls_port" "$work"
-pids+=("$tls_pid")
-tls=()
-start_fake
-for _ in $(seq 1 "$runs"); do
-    cold_binary
-    /usr/bin/time -f %M -o "$work/rss" env -i "${base_env[@]}" API_PORT=0 \
-        "CLOUDFLARE_API_URL=https://127.0.0.1:$tls_port/client/v4" "$bin" once 2>"$work/tls.log" || true
-    grep -qi "certificate" "$work/tls.log" || { echo "the TLS handshake did not reach verification:" >&2; cat "$work/tls.log" >&2; exit 1; }
-    tls+=("$(tail -n1 "$work/rss")")
-done
-stop_fake
-row "peak RSS, \`once\` with a TLS handshake (untrusted local cert)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"
+peak_rows
 
 # --- the service ------------------------------------------------------------------------------
 
