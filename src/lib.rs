@@ -2,7 +2,7 @@
 //!
 //! A library so that integration tests and fuzz targets can reach the parts; the binary
 //! in `main.rs` is the product. The layers, each using only those above it:
-//! `clock`, `log`, `json`, `dns`, `netlink`, `sys` (leaves; a signal handler in `sys` logs through
+//! `clock`, `log`, `json`, `dns`, `netlink`, `url`, `sys` (leaves; a signal handler in `sys` logs through
 //! `clock` and `log`) → `config`, `bounds`, `transport` → `cloudflare`,
 //! `detect`, `reconcile` → `sync` → `status`, `notify`, `heartbeat` → `http` →
 //! `event_loop`, `healthcheck` → `main`.
