@@ -108,6 +108,7 @@ cat >>"$root/etc/config/dyncfdns" <<'UCI'
 	option delete_on_stop '1'
 	option debug '1'
 	option update_on_start '0'
+	option confirm_changes '0'
 	option dry_run '1'
 	option https_proxy 'http://u:proxy-pw@proxy.lan:3128'
 	option http_proxy 'http://proxy.lan:3128'
@@ -131,7 +132,7 @@ for pair in HOST_LIST=home.example.com,vpn.example.com IP4_HOST_LIST=a.example.c
     DETECTION_TIMEOUT=4 UPDATE_TIMEOUT=9 RECORD_CACHE_TTL=600 TTL=1 RECORD_COMMENT="by dyncfdns" \
     API_PORT=5001 API_BIND=127.0.0.1 CONFIG_FILE="$root/etc/dyncfdns/config.json" LOG_LEVEL=info \
     LOG_FORMAT=json LOG_SYSLOG_SOCKET=/tmp/log ALLOW_CREATE_HOSTS=false PROXIED=false DRY_RUN=true \
-    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false NO_PROXY=localhost,.lan \
+    METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false CONFIRM_CHANGES=false NO_PROXY=localhost,.lan \
     SSL_CERT_FILE="$root/etc/ssl/lan-ca.pem" SSL_CERT_DIR="$root/etc/ssl/lan:$root/etc/ssl/more" TLS_ROOTS=file; do
     check "$pair" test "$(env_of "${pair%%=*}")" = "${pair#*=}"
 done
