@@ -6,6 +6,9 @@
 
 use crate::config::{Config, Confirm};
 
+/// A new address that only one answer gave is asked for again this soon, and a clock that is
+/// not set yet is tried this often (whatever the interval or the backoff).
+pub const RECHECK: u64 = 15;
 /// `once`: when no other provider seconds a new address, the same one is asked again after
 /// this pause (the service asks on its next pass instead, `schedule::RECHECK`).
 pub const ONCE_RECHECK: u64 = 1;

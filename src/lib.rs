@@ -4,35 +4,28 @@
 //! in `main.rs` is the product. The layers, each using only those above it:
 //! `clock`, `log`, `json`, `dns`, `netlink`, `url`, `sys` (leaves; a signal handler in `sys` logs through
 //! `clock` and `log`) → `config`, `bounds`, `transport` → `cloudflare`,
-//! `detect`, `reconcile` → `sync` → `status`, `notify`, `heartbeat` → `http` →
-//! `event_loop`, `healthcheck` → `main`.
+//! `detect`, `reconcile` → `sync` → `status` → `http` → `service` (notify and heartbeat, then
+//! the event loop) → `cli` (the commands) → `main`.
 // Every unsafe block lives in `sys`, where lints hold each one to a written reason.
 #![deny(unsafe_code)]
 
 pub mod bounds;
-pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod cloudflare;
 pub mod config;
 pub mod detect;
 pub mod dns;
-pub mod event_loop;
-pub mod healthcheck;
-pub mod heartbeat;
 pub mod http;
 pub mod json;
 #[macro_use]
 pub mod log;
 pub mod netlink;
-pub mod notify;
 pub mod reconcile;
-pub mod schedule;
-pub mod signals;
+pub mod service;
 pub mod status;
 pub mod sync;
 #[allow(unsafe_code)]
 pub mod sys;
-pub mod tls;
 pub mod transport;
 pub mod url;

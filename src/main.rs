@@ -1,16 +1,14 @@
 //! The command line: parses the command, maps results to exit codes.
 
-use dyncfdns::cli::{self, Command};
-use dyncfdns::{
-    bounds, check, clock, config, error, event_loop, healthcheck, info, log, signals, sync,
-    transport, warn,
-};
+use dyncfdns::cli::{self, check, healthcheck, Command};
+use dyncfdns::service::{event_loop, signals};
+use dyncfdns::{bounds, clock, config, error, info, log, sync, transport, warn};
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 fn main() -> ExitCode {
-    dyncfdns::tls::install();
+    dyncfdns::transport::tls::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match cli::parse(&args) {
         Ok(c) => c,

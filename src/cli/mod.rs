@@ -1,6 +1,8 @@
 //! The command line, strictly: each command takes only the flags it documents, and anything
 //! else is a usage error (exit 2) with a one-line hint. Pure; `main` runs the result.
 
+pub mod check;
+pub mod healthcheck;
 mod help;
 
 pub use help::text as help;
@@ -54,7 +56,7 @@ pub fn parse(args: &[String]) -> Result<Command, Usage> {
         Some("-h" | "--help") => return no_more(&args[1..], Command::Help(Topic::General)),
         Some("-V" | "--version") => return no_more(&args[1..], Command::Version),
         Some("help") => return help_for(&args[1..]),
-        Some(crate::signals::DELETE_ON_STOP_COMMAND) => {
+        Some(crate::service::signals::DELETE_ON_STOP_COMMAND) => {
             return no_more(&args[1..], Command::DeleteOnStop)
         }
         Some("once") => (Topic::Once, &args[1..]),

@@ -337,7 +337,7 @@ impl Report {
             s.push_str(&format!(
                 ", {} unconfirmed (asked again in {} s)",
                 t.unconfirmed,
-                crate::schedule::RECHECK.as_secs()
+                crate::bounds::RECHECK
             ));
         }
         if self.dry_run {

@@ -12,6 +12,7 @@ pub mod proxy;
 #[cfg(test)]
 pub mod scripted;
 pub mod target;
+pub mod tls;
 pub mod trust;
 
 /// Redirects followed by calls that carry no credentials (detectors, webhooks, heartbeats).

@@ -198,7 +198,7 @@ fn build(builtin: bool, extra: Vec<TrustAnchor<'static>>) -> Result<Arc<ClientCo
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     roots.roots.extend(extra);
-    let config = ClientConfig::builder_with_provider(Arc::new(crate::tls::provider()))
+    let config = ClientConfig::builder_with_provider(Arc::new(crate::transport::tls::provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS settings: {e}"))?
         .with_root_certificates(roots)

@@ -4,11 +4,13 @@
 use crate::bounds;
 use crate::clock;
 use crate::config::{Config, Secret};
-use crate::heartbeat::Heartbeats;
 use crate::http::{Api, Body, Listener};
-use crate::notify::{self, Notifier};
-use crate::schedule::{first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS, RECHECK};
-use crate::signals;
+use crate::service::heartbeat::Heartbeats;
+use crate::service::notify::{self, Notifier};
+use crate::service::schedule::{
+    first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS, RECHECK,
+};
+use crate::service::signals;
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
 use crate::sys::{self, PollFd};

@@ -4,10 +4,10 @@ use crate::config::Config;
 use std::time::{Duration, Instant};
 
 /// The first retry after a failed pass; it doubles up to the interval.
-const FIRST_RETRY: u64 = 15;
+const FIRST_RETRY: u64 = crate::bounds::RECHECK;
 /// A new address that only one answer gave is asked for again this soon (the first retry's
 /// delay), whatever the interval: a change waits seconds for its second answer, not minutes.
-pub const RECHECK: Duration = Duration::from_secs(FIRST_RETRY);
+pub const RECHECK: Duration = Duration::from_secs(crate::bounds::RECHECK);
 /// A pass asked for (SIGHUP, SIGUSR1) while one runs starts this long after it ends: the
 /// running pass may have detected the address before it changed, and a burst of hook
 /// signals is one pass, not many.
