@@ -19,7 +19,7 @@ def seconds(v):
     m = re.fullmatch(r"(\d+)(s|m)?", str(v))
     return int(m.group(1)) * (60 if m.group(2) == "m" else 1) if m else -1
 
-c = yaml.safe_load(open("scripts/compose.yml"))
+c = yaml.safe_load(open("scripts/deploy/compose.yml"))
 svc = c["services"]["dyncfdns"]
 vol = [v for v in svc["volumes"] if v.endswith(":/app/config")]
 check(len(vol) == 1 and not vol[0].startswith((".", "/")) and vol[0].split(":")[0] in c.get("volumes", {}),
@@ -30,11 +30,11 @@ check(seconds(svc["healthcheck"]["timeout"]) >= PROBE_WAIT, "compose: healthchec
 check(svc["env_file"] == ".env", "compose: reads .env")
 
 env = lambda p: dict(l.split("=", 1) for l in open(p).read().splitlines() if l and not l.startswith("#"))
-sysenv = env("scripts/systemd/dyncfdns.env")
+sysenv = env("scripts/deploy/systemd/dyncfdns.env")
 check(sysenv.get("API_BIND") == "127.0.0.1", "systemd env: API_BIND=127.0.0.1")
-check("HOST_LIST" in env("scripts/compose.env.example"), "compose env example: HOST_LIST")
+check("HOST_LIST" in env("scripts/deploy/compose.env.example"), "compose env example: HOST_LIST")
 
-unit = open("scripts/systemd/dyncfdns.service").read()
+unit = open("scripts/deploy/systemd/dyncfdns.service").read()
 kv = dict(re.findall(r"^(\w+)=(.*)$", unit, re.M))
 check(seconds(kv.get("TimeoutStopSec", "0")) > STOP_BOUND, "systemd: TimeoutStopSec above the stop bound")
 check(kv.get("RestartPreventExitStatus") == "2", "systemd: no restart on a configuration error")
@@ -43,7 +43,7 @@ check("README" in kv.get("Documentation", ""), "systemd: Documentation points at
 check("/etc/dyncfdns/env" in kv.get("EnvironmentFile", ""), "systemd: reads /etc/dyncfdns/env")
 check(re.search(r"kill -USR1 \$MAINPID", kv.get("ExecReload", "")) is not None, "systemd: reload asks for a pass (SIGUSR1)")
 
-k8s = [d for d in yaml.safe_load_all(open("scripts/kubernetes/dyncfdns.yaml")) if d and d["kind"] == "Deployment"][0]
+k8s = [d for d in yaml.safe_load_all(open("scripts/deploy/kubernetes/dyncfdns.yaml")) if d and d["kind"] == "Deployment"][0]
 cont = k8s["spec"]["template"]["spec"]["containers"][0]
 for probe in ("livenessProbe", "readinessProbe"):
     check(cont[probe].get("timeoutSeconds", 1) >= PROBE_WAIT, f"kubernetes: {probe} timeoutSeconds >= the probe's wait")

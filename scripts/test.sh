@@ -43,18 +43,18 @@ stage_schema() {
 
 stage_scripts() {
     if ! have shellcheck busybox; then skip "needs shellcheck and busybox (apt-get install shellcheck busybox)"; return; fi
-    shellcheck -x scripts/*.sh scripts/openwrt/test.sh scripts/openwrt/dyncfdns.init scripts/openwrt/dyncfdns.hotplug \
-        scripts/openwrt/stand-ins/lib/functions.sh scripts/openwrt/stand-ins/lib/functions/procd.sh \
-        scripts/openwrt/stand-ins/usr/share/libubox/jshn.sh scripts/openwrt/stand-ins/etc/rc.common \
-        scripts/openwrt/stand-ins/bin/* .ci/run
+    shellcheck -x scripts/*.sh scripts/deploy/openwrt/dyncfdns.init scripts/deploy/openwrt/dyncfdns.hotplug \
+        scripts/openwrt-stand-ins/lib/functions.sh scripts/openwrt-stand-ins/lib/functions/procd.sh \
+        scripts/openwrt-stand-ins/usr/share/libubox/jshn.sh scripts/openwrt-stand-ins/etc/rc.common \
+        scripts/openwrt-stand-ins/bin/* .ci/run
     echo "shellcheck: clean"
-    scripts/openwrt/test.sh
+    scripts/test-openwrt.sh
     scripts/test-demo.sh
 }
 
 stage_files() {
     if python3 -c 'import yaml' 2>/dev/null; then
-        python3 - scripts/compose.yml scripts/kubernetes/dyncfdns.yaml scripts/homepage/services.yaml \
+        python3 - scripts/deploy/compose.yml scripts/deploy/kubernetes/dyncfdns.yaml scripts/deploy/homepage/services.yaml \
             .github/workflows/*.yml <<'PY'
 import sys, yaml
 for path in sys.argv[1:]:
@@ -75,7 +75,7 @@ PY
         local dir
         dir=$(mktemp -d)
         cargo build --quiet --bin dyncfdns
-        sed "s|^ExecStart=.*|ExecStart=$PWD/target/debug/dyncfdns|" scripts/systemd/dyncfdns.service >"$dir/dyncfdns.service"
+        sed "s|^ExecStart=.*|ExecStart=$PWD/target/debug/dyncfdns|" scripts/deploy/systemd/dyncfdns.service >"$dir/dyncfdns.service"
         systemd-analyze verify "$dir/dyncfdns.service"
         systemd-analyze security --offline=yes "$dir/dyncfdns.service" | tail -1
         rm -rf "$dir"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs dyncfdns.init and dyncfdns.hotplug as OpenWrt would, under BusyBox sh, with stand-ins for
 # /etc/rc.common, /lib/functions.sh, /lib/functions/procd.sh, jshn.sh, ubus, logger and chown
-# (scripts/openwrt/stand-ins: each says what it models and where it simplifies). What procd
+# (scripts/openwrt-stand-ins: each says what it models and where it simplifies). What procd
 # would be told (`ubus call service set <json>`) is read back and checked; then the real
 # binary runs with exactly the instance's environment against the fake Cloudflare.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/../.."
+cd "$here/.."
 command -v busybox >/dev/null || { echo "openwrt test: needs busybox (apt-get install busybox)" >&2; exit 1; }
 
 pass=0
@@ -28,10 +28,10 @@ ln -s "$PWD/target/debug/dyncfdns" "$root/usr/bin/dyncfdns"
 # Runs the init script: rc.common stand-in, BusyBox sh, the stand-ins first in PATH.
 init() { # action
     : >"$work/ubus.log"
-    env -i PATH="$here/stand-ins/bin:/usr/bin:/bin" IPKG_INSTROOT="$root" \
-        IPKG_INSTROOT_STANDINS="$here/stand-ins" UCI_CONFIG_DIR="$root/etc/config" \
+    env -i PATH="$here/openwrt-stand-ins/bin:/usr/bin:/bin" IPKG_INSTROOT="$root" \
+        IPKG_INSTROOT_STANDINS="$here/openwrt-stand-ins" UCI_CONFIG_DIR="$root/etc/config" \
         UBUS_LOG="$work/ubus.log" CHOWN_LOG="$work/chown.log" \
-        busybox sh "$here/stand-ins/etc/rc.common" "$here/dyncfdns.init" "$1" 2>"$work/init.err"
+        busybox sh "$here/openwrt-stand-ins/etc/rc.common" "$here/deploy/openwrt/dyncfdns.init" "$1" 2>"$work/init.err"
 }
 # The JSON procd was given, or a field of its instance `main` (python3 reads it).
 sent() { sed -n 's/^call service set //p' "$work/ubus.log"; }
@@ -40,7 +40,7 @@ field() { # python expression on i (the instance) or s (the service)
 }
 env_of() { field "i.get('env', {}).get('$1', '')"; }
 config() { # a config file from the shipped one with sed expressions applied
-    sed "$@" "$here/dyncfdns.config" >"$root/etc/config/dyncfdns"
+    sed "$@" "$here/deploy/openwrt/dyncfdns.config" >"$root/etc/config/dyncfdns"
 }
 
 echo "== the shipped config (disabled)"
@@ -143,7 +143,7 @@ for pair in CLOUDFLARE_API_TOKEN=tok-123 CLOUDFLARE_API_KEY=key-456 API_TOKEN=st
     check "$var as a file" test "$(cat "$(env_of "${var}_FILE")")" = "${pair#*=}"
     check "$var not in procd's data" bash -c "! grep -qF '${pair#*=}' '$work/ubus.log'"
 done
-covered=$(grep -o '[a-z0-9_]*:[A-Z0-9_]*' "$here/dyncfdns.init" | cut -d: -f2 | sort -u | tr '\n' ' ')
+covered=$(grep -o '[a-z0-9_]*:[A-Z0-9_]*' "$here/deploy/openwrt/dyncfdns.init" | cut -d: -f2 | sort -u | tr '\n' ' ')
 for var in $(sed -n '/^pub const OURS/,/^];/p' src/config/names.rs | grep -o '"[A-Z0-9_]*"' | tr -d '"'); do
     case " $covered CONFIG_FILE LOG_FORMAT " in
         *" $var "* | *" ${var}_FILE "*) ;;
@@ -193,9 +193,9 @@ wait_log() { # text, count: waits up to 30 s for the service's log to say it
 # shellcheck disable=SC2016 # the inner shell expands its own arguments
 hotplug() { # ACTION INTERFACE
     : >"$work/ubus.log"
-    env -i PATH="$here/stand-ins/bin:/usr/bin:/bin" UCI_CONFIG_DIR="$root/etc/config" \
+    env -i PATH="$here/openwrt-stand-ins/bin:/usr/bin:/bin" UCI_CONFIG_DIR="$root/etc/config" \
         UBUS_LOG="$work/ubus.log" DYNCFDNS_PID="$dyn_pid" ACTION="$1" INTERFACE="$2" \
-        busybox sh -c '. "$1"; ( . "$2" )' hotplug-call "$here/stand-ins/lib/functions.sh" "$here/dyncfdns.hotplug"
+        busybox sh -c '. "$1"; ( . "$2" )' hotplug-call "$here/openwrt-stand-ins/lib/functions.sh" "$here/deploy/openwrt/dyncfdns.hotplug"
 }
 usr1=$(busybox sh -c 'kill -l USR1')
 check "the service's first pass" wait_log "pass ok" 1

@@ -1,5 +1,5 @@
 # shellcheck shell=sh disable=SC3043
-# A stand-in for OpenWrt's /usr/share/libubox/jshn.sh, for scripts/openwrt/test.sh: builds
+# A stand-in for OpenWrt's /usr/share/libubox/jshn.sh, for scripts/test-openwrt.sh: builds
 # the JSON text that `json_dump` prints. Written from how the real one behaves: json_init
 # starts an object, json_add_* add a member (an array's members have an empty name),
 # json_add_object/array open one that json_close_* ends, json_add_boolean takes 1/0.

@@ -1,5 +1,5 @@
 # shellcheck shell=sh disable=SC3043
-# A stand-in for OpenWrt's /lib/functions.sh, for scripts/openwrt/test.sh: the UCI part only.
+# A stand-in for OpenWrt's /lib/functions.sh, for scripts/test-openwrt.sh: the UCI part only.
 # Written from how the real one behaves (openwrt/openwrt,
 # package/base-files/files/lib/functions.sh): config_load turns a config file into calls of
 # `config`, `option` and `list`, which keep each value in a CONFIG_<section>_<option>

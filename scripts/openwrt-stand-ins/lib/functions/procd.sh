@@ -1,5 +1,5 @@
 # shellcheck shell=sh disable=SC3043
-# A stand-in for OpenWrt's /lib/functions/procd.sh, for scripts/openwrt/test.sh. Written from
+# A stand-in for OpenWrt's /lib/functions/procd.sh, for scripts/test-openwrt.sh. Written from
 # how the real one behaves: procd_open_service starts a JSON message {name, script,
 # instances}; each instance's parameters go in by type (env as a table of NAME=value,
 # command/respawn/file as arrays, term_timeout as a number, reload_signal as the signal's
@@ -12,7 +12,7 @@
 # (the real one writes as it goes and reads back with json_select); only the types and
 # trigger kinds the init script uses.
 
-# shellcheck source=scripts/openwrt/stand-ins/usr/share/libubox/jshn.sh
+# shellcheck source=scripts/openwrt-stand-ins/usr/share/libubox/jshn.sh
 . "$IPKG_INSTROOT_STANDINS/usr/share/libubox/jshn.sh"
 
 PROCD_RELOAD_DELAY=1000
