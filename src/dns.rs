@@ -2,6 +2,44 @@
 //! changes a pass can make, and how created records look. No I/O.
 
 use miniserde::Deserialize;
+use std::fmt;
+
+/// The record types a pass reads: its own (A, AAAA) and the CNAME that would block them.
+/// Every other type is never read, so never touched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+pub enum RecordType {
+    A,
+    #[serde(rename = "AAAA")]
+    Aaaa,
+    #[serde(rename = "CNAME")]
+    Cname,
+}
+
+impl RecordType {
+    /// As Cloudflare spells it; `None` for a type a pass never reads.
+    pub fn parse(s: &str) -> Option<RecordType> {
+        match s {
+            "A" => Some(RecordType::A),
+            "AAAA" => Some(RecordType::Aaaa),
+            "CNAME" => Some(RecordType::Cname),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+            RecordType::Cname => "CNAME",
+        }
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Zone {
@@ -14,7 +52,7 @@ pub struct Record {
     pub id: String,
     pub name: String,
     #[serde(rename = "type")]
-    pub rtype: String,
+    pub rtype: RecordType,
     pub content: String,
     pub ttl: Option<u32>,
     pub proxied: Option<bool>,
@@ -26,7 +64,7 @@ pub struct Record {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unreadable {
     pub name: String,
-    pub rtype: String,
+    pub rtype: RecordType,
     /// Which field was wrong, and how.
     pub why: String,
 }
@@ -39,7 +77,7 @@ pub type Listed = Result<Record, Unreadable>;
 pub struct Patch {
     pub id: String,
     pub name: String,
-    pub rtype: String,
+    pub rtype: RecordType,
     pub content: String,
     pub ttl: u32,
     pub proxied: bool,
@@ -48,7 +86,7 @@ pub struct Patch {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRecord {
     pub name: String,
-    pub rtype: String,
+    pub rtype: RecordType,
     pub content: String,
     pub ttl: u32,
     pub proxied: bool,

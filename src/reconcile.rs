@@ -2,7 +2,7 @@
 //! the address we want. Pure: no I/O, no clock.
 
 pub use crate::dns::CreatePolicy;
-use crate::dns::{NewRecord, Patch, Record};
+use crate::dns::{NewRecord, Patch, Record, RecordType};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -67,7 +67,7 @@ pub struct Decision {
 
 pub fn decide(
     host: &str,
-    rtype: &str,
+    rtype: RecordType,
     want: IpAddr,
     records: &[Record],
     policy: &CreatePolicy,
@@ -76,7 +76,7 @@ pub fn decide(
         .iter()
         .filter(|r| r.name.eq_ignore_ascii_case(host))
         .collect();
-    if on_name.iter().any(|r| r.rtype == "CNAME") {
+    if on_name.iter().any(|r| r.rtype == RecordType::Cname) {
         return Decision {
             action: Action::Blocked(format!(
                 "{host} holds a CNAME record, so it cannot have an {rtype} record; remove the CNAME or take {host} out of HOST_LIST"
@@ -102,7 +102,7 @@ pub fn decide(
             patch: Patch {
                 id: record.id.clone(),
                 name: record.name.clone(),
-                rtype: record.rtype.clone(),
+                rtype: record.rtype,
                 content: want.to_string(),
                 ttl: record.ttl.unwrap_or(1),
                 proxied: record.proxied.unwrap_or(false),
@@ -111,7 +111,7 @@ pub fn decide(
         }),
         None if policy.allowed => Action::Write(Write::Create(NewRecord {
             name: host.to_string(),
-            rtype: rtype.to_string(),
+            rtype,
             content: want.to_string(),
             ttl: policy.ttl,
             proxied: policy.proxied,
@@ -143,7 +143,7 @@ pub fn on_name<'i>(index: &'i HashMap<String, Vec<Record>>, host: &str) -> &'i [
 }
 
 /// The record dyncfdns manages for a name and type: the oldest of them.
-pub fn managed<'a>(host: &str, rtype: &str, records: &'a [Record]) -> Option<&'a Record> {
+pub fn managed<'a>(host: &str, rtype: RecordType, records: &'a [Record]) -> Option<&'a Record> {
     records
         .iter()
         .filter(|r| r.rtype == rtype && r.name.eq_ignore_ascii_case(host))
@@ -163,7 +163,7 @@ mod tests {
         Record {
             id: id.into(),
             name: name.into(),
-            rtype: rtype.into(),
+            rtype: RecordType::parse(rtype).expect("a type a pass reads"),
             content: content.into(),
             ttl: Some(300),
             proxied: Some(true),
@@ -189,14 +189,14 @@ mod tests {
     #[test]
     fn keeps_a_record_that_holds_the_address() {
         let r = [rec("1", "a.example.com", "A", IP, "2020")];
-        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        let d = decide("a.example.com", RecordType::A, want(), &r, &policy(false));
         assert!(matches!(d.action, Action::Keep(_)));
     }
 
     #[test]
     fn updates_preserving_ttl_and_proxied() {
         let r = [rec("1", "a.example.com", "A", "1.1.1.1", "2020")];
-        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        let d = decide("a.example.com", RecordType::A, want(), &r, &policy(false));
         let Action::Write(Write::Update { patch, old }) = d.action else {
             panic!("{d:?}")
         };
@@ -213,7 +213,7 @@ mod tests {
             rec("new", "a.example.com", "A", "1.1.1.1", "2024-01-01"),
             rec("old", "a.example.com", "A", IP, "2020-01-01"),
         ];
-        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        let d = decide("a.example.com", RecordType::A, want(), &r, &policy(false));
         assert!(matches!(d.action, Action::Keep(ref k) if k.id == "old"));
         assert_eq!(d.warnings.len(), 1);
         assert!(d.warnings[0].contains("new"));
@@ -221,14 +221,14 @@ mod tests {
 
     #[test]
     fn other_types_and_names_are_ignored() {
+        // A TXT record is never read at all (`cloudflare::listed`), so it cannot be here.
         let r = [
-            rec("t", "a.example.com", "TXT", "hello", "2020"),
             rec("v6", "a.example.com", "AAAA", "2a00::1", "2020"),
             rec("b", "b.example.com", "A", "1.1.1.1", "2020"),
         ];
-        let d = decide("a.example.com", "A", want(), &r, &policy(false));
+        let d = decide("a.example.com", RecordType::A, want(), &r, &policy(false));
         assert_eq!(d.action, Action::Missing);
-        let d = decide("a.example.com", "A", want(), &r, &policy(true));
+        let d = decide("a.example.com", RecordType::A, want(), &r, &policy(true));
         let Action::Write(Write::Create(n)) = d.action else {
             panic!()
         };
@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn a_cname_blocks_the_host() {
         let r = [rec("c", "a.example.com", "CNAME", "b.example.com", "2020")];
-        let d = decide("a.example.com", "A", want(), &r, &policy(true));
+        let d = decide("a.example.com", RecordType::A, want(), &r, &policy(true));
         assert!(matches!(d.action, Action::Blocked(ref m) if m.contains("CNAME")));
     }
 
@@ -250,7 +250,7 @@ mod tests {
         let r = [rec("1", "a.example.com", "AAAA", "2a00:0:0::1", "2020")];
         let d = decide(
             "a.example.com",
-            "AAAA",
+            RecordType::Aaaa,
             "2a00::1".parse().unwrap(),
             &r,
             &policy(false),

@@ -3,7 +3,7 @@
 
 use super::error::CfError;
 use super::{MAX_PAGES, RECORDS_PER_PAGE};
-use crate::dns::{Listed, Record, Unreadable};
+use crate::dns::{Listed, Record, RecordType, Unreadable};
 use miniserde::json::{Number, Value};
 use miniserde::Deserialize;
 
@@ -73,11 +73,12 @@ pub fn listed(v: &Value) -> Option<Listed> {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
     };
-    let (name, rtype) = (text("name")?, text("type")?);
+    // A type a pass never reads is not ours, whatever its shape.
+    let (name, rtype) = (text("name")?, RecordType::parse(&text("type")?)?);
     let bad = |why: String| {
         Some(Err(Unreadable {
             name: name.clone(),
-            rtype: rtype.clone(),
+            rtype,
             why,
         }))
     };

@@ -8,7 +8,7 @@ pub use decode::{decode_page, decode_record, listed, over_budget, parse_retry_af
 pub use error::CfError;
 
 use crate::config::{self, Auth};
-use crate::dns::{Listed, NewRecord, Patch, Record, Zone};
+use crate::dns::{Listed, NewRecord, Patch, Record, RecordType, Zone};
 use crate::transport::{percent_encode as encode, Method, Request, Transport};
 use decode::{interpret, into_page, required, BatchResult, Envelope};
 use miniserde::json::{Number, Object, Value};
@@ -275,10 +275,13 @@ fn auth_headers(auth: &Auth) -> Vec<(&'static str, String)> {
     }
 }
 
-fn record_fields(name: &str, rtype: &str, content: &str, ttl: u32, proxied: bool) -> Object {
+fn record_fields(name: &str, rtype: RecordType, content: &str, ttl: u32, proxied: bool) -> Object {
     let mut o = Object::new();
     o.insert("name".to_string(), Value::String(name.to_string()));
-    o.insert("type".to_string(), Value::String(rtype.to_string()));
+    o.insert(
+        "type".to_string(),
+        Value::String(rtype.as_str().to_string()),
+    );
     o.insert("content".to_string(), Value::String(content.to_string()));
     o.insert(
         "ttl".to_string(),
@@ -289,7 +292,7 @@ fn record_fields(name: &str, rtype: &str, content: &str, ttl: u32, proxied: bool
 }
 
 fn patch_body(p: &Patch, with_id: bool) -> Value {
-    let mut o = record_fields(&p.name, &p.rtype, &p.content, p.ttl, p.proxied);
+    let mut o = record_fields(&p.name, p.rtype, &p.content, p.ttl, p.proxied);
     if with_id {
         o.insert("id".to_string(), Value::String(p.id.clone()));
     }
@@ -297,7 +300,7 @@ fn patch_body(p: &Patch, with_id: bool) -> Value {
 }
 
 fn post_body(r: &NewRecord) -> Value {
-    let mut o = record_fields(&r.name, &r.rtype, &r.content, r.ttl, r.proxied);
+    let mut o = record_fields(&r.name, r.rtype, &r.content, r.ttl, r.proxied);
     if let Some(comment) = &r.comment {
         o.insert("comment".to_string(), Value::String(comment.clone()));
     }

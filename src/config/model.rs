@@ -2,6 +2,7 @@
 //! `reader`, checked by `parsers`, used everywhere else.
 
 pub use crate::dns::CreatePolicy;
+use crate::dns::RecordType;
 use crate::log::{Format, Level};
 use crate::transport::proxy::Proxies;
 use crate::url::Url;
@@ -46,10 +47,10 @@ pub enum Family {
 }
 
 impl Family {
-    pub fn record_type(self) -> &'static str {
+    pub fn record_type(self) -> RecordType {
         match self {
-            Family::V4 => "A",
-            Family::V6 => "AAAA",
+            Family::V4 => RecordType::A,
+            Family::V6 => RecordType::Aaaa,
         }
     }
     pub fn name(self) -> &'static str {

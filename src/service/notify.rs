@@ -40,7 +40,7 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
         Fields::default()
             .put("event", text(event.label()))
             .put("host", text(&o.host))
-            .put("type", text(o.family.record_type()))
+            .put("type", text(o.family.record_type().as_str()))
             .put("old", opt(o.previous.as_deref()))
             .put("new", opt(new))
             .put("error", opt(error))

@@ -170,7 +170,7 @@ impl Status {
             .map(|r| {
                 Fields::default()
                     .put("name", text(&r.name))
-                    .put("type", text(r.family.record_type()))
+                    .put("type", text(r.family.record_type().as_str()))
                     .put("content", r.content.as_deref().map_or(Value::Null, text))
                     .put("state", text(r.state.label()))
                     .put("last_change", time(r.last_change))

@@ -143,7 +143,7 @@ mod tests {
         Record {
             id: id.into(),
             name: "a.example.com".into(),
-            rtype: "A".into(),
+            rtype: crate::dns::RecordType::A,
             content: "8.8.8.8".into(),
             ttl: None,
             proxied: None,

@@ -7,7 +7,7 @@ use super::read;
 use super::report::{Failure, State, Want};
 use super::zones;
 use crate::cloudflare::CfError;
-use crate::dns::Zone;
+use crate::dns::{RecordType, Zone};
 use crate::reconcile::{self, Action, Write};
 
 /// The changes the records need, zone by zone: only updates and creates.
@@ -154,7 +154,7 @@ fn unreadable(cache: &Cache, zone: &Zone, want: &Want) -> Option<Failure> {
     cache
         .unreadable(&zone.id)
         .iter()
-        .find(|u| u.name.eq_ignore_ascii_case(&want.host) && (u.rtype == rtype || u.rtype == "CNAME"))
+        .find(|u| u.name.eq_ignore_ascii_case(&want.host) && (u.rtype == rtype || u.rtype == RecordType::Cname))
         .map(|u| {
             Failure::Blocked(format!(
                 "{} {}: Cloudflare lists a {} record on it that cannot be read ({}); it is left alone",

@@ -15,19 +15,18 @@ pub fn by_name(names: usize, zone_pages: Option<u32>) -> bool {
     }
 }
 
-/// Only what a pass manages or must respect: A, AAAA and CNAME on the managed names; what
-/// could not be read on those names is kept apart, to fail its host alone.
+/// Only what a pass manages or must respect: A, AAAA and CNAME (the only types read at all)
+/// on the managed names; what could not be read on those names is kept apart, to fail its
+/// host alone.
 pub fn keep_managed(listed: Vec<Listed>, names: &[String]) -> (Vec<Record>, Vec<Unreadable>) {
     let names: std::collections::HashSet<String> =
         names.iter().map(|n| n.to_ascii_lowercase()).collect();
-    let relevant = |name: &str, rtype: &str| {
-        matches!(rtype, "A" | "AAAA" | "CNAME") && names.contains(&name.to_ascii_lowercase())
-    };
+    let relevant = |name: &str| names.contains(&name.to_ascii_lowercase());
     let (mut records, mut unreadable) = (Vec::new(), Vec::new());
     for item in listed {
         match item {
-            Ok(r) if relevant(&r.name, &r.rtype) => records.push(r),
-            Err(u) if relevant(&u.name, &u.rtype) => unreadable.push(u),
+            Ok(r) if relevant(&r.name) => records.push(r),
+            Err(u) if relevant(&u.name) => unreadable.push(u),
             _ => {}
         }
     }

@@ -68,7 +68,7 @@ fn delete_chunk(client: &mut Client, zone_id: &str, doomed: &[&Record]) -> usize
                     &[
                         ("event", "deleted"),
                         ("host", &r.name),
-                        ("type", &r.rtype),
+                        ("type", r.rtype.as_str()),
                         ("old", &r.content),
                     ],
                 );

@@ -229,7 +229,7 @@ fn written(want: &Want, action: &Write) -> Outcome {
         &[
             ("event", state.label()),
             ("host", &want.host),
-            ("type", want.family.record_type()),
+            ("type", want.family.record_type().as_str()),
             ("old", previous.as_deref().unwrap_or("")),
             ("new", &new),
         ],
