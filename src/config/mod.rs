@@ -10,6 +10,7 @@ mod parsers;
 mod reader;
 mod show;
 mod token;
+mod vars;
 
 pub use model::{
     Auth, Cloudflare, Config, ConfigError, Confirm, CreatePolicy, Detection, Family, Lifecycle,

@@ -1,62 +1,8 @@
 //! Every variable name the configuration knows: ours, the names other updaters use for the
 //! same thing (read as ours), the ones that have no equivalent here (refused with a fix), and
-//! near misses of any of them (warned about). Pure tables and functions.
+//! near misses of any of them (warned about). Pure tables and functions; ours are `vars::VARS`.
 
-/// Our variables, in the order `dyncfdns check` shows them.
-pub const OURS: &[&str] = &[
-    "HOST_LIST",
-    "IP4_HOST_LIST",
-    "IP6_HOST_LIST",
-    "CLOUDFLARE_API_TOKEN",
-    "CLOUDFLARE_API_KEY",
-    "CLOUDFLARE_API_EMAIL",
-    "CLOUDFLARE_API_URL",
-    "UPDATE_INTERVAL",
-    "UPDATE_ON_START",
-    "UPDATE_TIMEOUT",
-    "RECORD_CACHE_TTL",
-    "ALLOW_CREATE_HOSTS",
-    "TTL",
-    "PROXIED",
-    "RECORD_COMMENT",
-    "IP4_PROVIDER",
-    "IP6_PROVIDER",
-    "DETECTION_TIMEOUT",
-    "CONFIRM_CHANGES",
-    "DRY_RUN",
-    "DELETE_ON_STOP",
-    "API_PORT",
-    "API_BIND",
-    "API_TOKEN",
-    "CONFIG_FILE",
-    "METRICS_PUBLIC",
-    "NOTIFY_URL",
-    "HEALTHCHECKS",
-    "UPTIMEKUMA",
-    "LOG_LEVEL",
-    "DEBUG",
-    "LOG_FORMAT",
-    "LOG_SYSLOG_SOCKET",
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-    "NO_PROXY",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "TLS_ROOTS",
-];
-
-/// Those that may come from a file through `NAME_FILE`.
-pub const FILE_BACKED: &[&str] = &[
-    "CLOUDFLARE_API_TOKEN",
-    "CLOUDFLARE_API_KEY",
-    "CLOUDFLARE_API_EMAIL",
-    "API_TOKEN",
-    "NOTIFY_URL",
-    "HEALTHCHECKS",
-    "UPTIMEKUMA",
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-];
+use super::vars::VARS;
 
 /// Another updater's name for one of ours, with the same meaning and syntax: (theirs, ours).
 /// favonia/cloudflare-ddns and timothymiller/cloudflare-ddns share these.
@@ -125,11 +71,7 @@ pub const NO_EQUIVALENT: &[(&str, &str)] = &[
 
 /// What a name is to us, if anything.
 pub fn known(name: &str) -> bool {
-    let base = name
-        .strip_suffix("_FILE")
-        .filter(|b| FILE_BACKED.contains(b));
-    OURS.contains(&name)
-        || base.is_some()
+    VARS.iter().any(|v| v.name == name || v.file == Some(name))
         || ALIASES.iter().any(|(theirs, _)| *theirs == name)
         || TRANSLATED.contains(&name)
         || NO_EQUIVALENT.iter().any(|(n, _)| *n == name)
@@ -154,10 +96,10 @@ pub fn near_miss(name: &str) -> Option<&'static str> {
     {
         return None;
     }
-    let candidates = OURS
+    let candidates = VARS
         .iter()
-        .copied()
-        .chain(FILE_BACKED.iter().map(|n| file_name(n)))
+        .map(|v| v.name)
+        .chain(VARS.iter().filter_map(|v| v.file))
         .chain(ALIASES.iter().map(|(t, _)| *t))
         .chain(TRANSLATED.iter().copied());
     let allowed = if name.len() >= 8 { 2 } else { 1 };
@@ -167,20 +109,6 @@ pub fn near_miss(name: &str) -> Option<&'static str> {
         .filter(|(d, _)| *d <= allowed)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-fn file_name(base: &str) -> &'static str {
-    match base {
-        "CLOUDFLARE_API_TOKEN" => "CLOUDFLARE_API_TOKEN_FILE",
-        "CLOUDFLARE_API_KEY" => "CLOUDFLARE_API_KEY_FILE",
-        "CLOUDFLARE_API_EMAIL" => "CLOUDFLARE_API_EMAIL_FILE",
-        "API_TOKEN" => "API_TOKEN_FILE",
-        "NOTIFY_URL" => "NOTIFY_URL_FILE",
-        "HEALTHCHECKS" => "HEALTHCHECKS_FILE",
-        "HTTPS_PROXY" => "HTTPS_PROXY_FILE",
-        "HTTP_PROXY" => "HTTP_PROXY_FILE",
-        _ => "UPTIMEKUMA_FILE",
-    }
 }
 
 /// Edit distance with adjacent transpositions (optimal string alignment), on bytes.
@@ -235,7 +163,8 @@ mod tests {
     fn every_name_is_known_once() {
         assert!(known("CF_API_TOKEN_FILE") && known("SHOUTRRR") && known("UPTIMEKUMA_FILE"));
         assert!(!known("DEBUG_FILE"));
-        let mut all: Vec<&str> = OURS.to_vec();
+        let mut all: Vec<&str> = VARS.iter().map(|v| v.name).collect();
+        all.extend(VARS.iter().filter_map(|v| v.file));
         all.extend(ALIASES.iter().map(|(t, _)| *t));
         all.extend(TRANSLATED);
         all.extend(NO_EQUIVALENT.iter().map(|(n, _)| *n));

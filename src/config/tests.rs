@@ -501,3 +501,33 @@ fn urls_are_checked_once_at_start_naming_the_variable() {
         "{provider}"
     );
 }
+
+/// Every name the reader asks the environment for has a row in `vars::VARS` (or is another
+/// updater's name, favonia's, or refused by name): a variable added to the reader alone fails
+/// here, before `check` prints it empty and the near-miss warning calls it a typo.
+#[test]
+fn every_name_the_reader_asks_for_is_described() {
+    let asked = std::cell::RefCell::new(Vec::<String>::new());
+    let var = |name: &str| {
+        asked.borrow_mut().push(name.to_string());
+        match name {
+            "HOST_LIST" => Some("a.example.com".to_string()),
+            "CLOUDFLARE_API_TOKEN" => Some("t".to_string()),
+            _ => None,
+        }
+    };
+    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
+    parse(&Source {
+        var: &var,
+        read_file: &read_file,
+    })
+    .unwrap();
+    let asked = asked.into_inner();
+    assert!(asked.len() > 40, "{asked:?}");
+    // curl's lowercase proxy names are read before the uppercase ones.
+    let undescribed: Vec<&String> = asked
+        .iter()
+        .filter(|n| !names::known(n) && !names::known(&n.to_ascii_uppercase()))
+        .collect();
+    assert!(undescribed.is_empty(), "no row for {undescribed:?}");
+}
