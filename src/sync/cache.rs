@@ -7,6 +7,16 @@ use super::confirm::Beliefs;
 use crate::dns::{Record, Unreadable, Zone};
 use std::collections::HashMap;
 
+/// A host's zone as the cache knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Known<'c> {
+    In(&'c Zone),
+    /// Looked up: under no zone the credentials can see.
+    InNone,
+    /// Never looked up, or too long ago.
+    Unknown,
+}
+
 #[derive(Default)]
 pub struct Cache {
     /// Host → its zone (`None`: found in no zone), and when that was learnt.
@@ -46,11 +56,12 @@ impl Cache {
             || (self.ttl > 0 && self.now.at.saturating_sub(learnt.at) < self.ttl)
     }
 
-    /// The host's zone if known and fresh: `Some(None)` when it is known to be in no zone.
-    pub fn zone(&self, host: &str) -> Option<Option<&Zone>> {
+    /// What is known, and fresh, of the host's zone.
+    pub fn zone(&self, host: &str) -> Known<'_> {
         match self.zones.get(host) {
-            Some((zone, learnt)) if self.fresh(learnt) => Some(zone.as_ref()),
-            _ => None,
+            Some((Some(zone), learnt)) if self.fresh(learnt) => Known::In(zone),
+            Some((None, learnt)) if self.fresh(learnt) => Known::InNone,
+            _ => Known::Unknown,
         }
     }
 
@@ -165,19 +176,19 @@ mod tests {
         c.set_zone("a.example.com", Some(zone()));
         c.set_records("z", vec![rec("1")], Vec::new());
         c.begin(159, 60);
-        assert!(c.zone("a.example.com").is_some() && c.records("z").is_some());
+        assert!(c.zone("a.example.com") != Known::Unknown && c.records("z").is_some());
         c.begin(160, 60);
-        assert!(c.zone("a.example.com").is_none() && c.records("z").is_none());
+        assert!(c.zone("a.example.com") == Known::Unknown && c.records("z").is_none());
         assert_eq!(c.known_zone("a.example.com"), Some(&zone()));
         c.begin(100, 0);
-        assert!(c.zone("a.example.com").is_none());
+        assert_eq!(c.zone("a.example.com"), Known::Unknown);
         c.set_zone("a.example.com", Some(zone()));
         assert!(
-            c.zone("a.example.com").is_some(),
+            c.zone("a.example.com") != Known::Unknown,
             "usable in the pass that learnt it"
         );
         c.begin(100, 0);
-        assert!(c.zone("a.example.com").is_none());
+        assert_eq!(c.zone("a.example.com"), Known::Unknown);
     }
 
     #[test]
@@ -211,7 +222,7 @@ mod tests {
         c.set_zone("a.example.com", Some(zone()));
         c.set_zone("b.example.org", None);
         c.invalidate(&zone(), true);
-        assert!(c.zone("a.example.com").is_none());
-        assert_eq!(c.zone("b.example.org"), Some(None));
+        assert_eq!(c.zone("a.example.com"), Known::Unknown);
+        assert_eq!(c.zone("b.example.org"), Known::InNone);
     }
 }

@@ -1,7 +1,7 @@
 //! A pass's read-and-decide stage: each host's zone, each zone's records (cached), and what
 //! would change. Nothing is written here: `confirm` and the write stage come after.
 
-use super::cache::Cache;
+use super::cache::{Cache, Known};
 use super::pass::Pass;
 use super::read;
 use super::report::{Failure, State, Want};
@@ -55,12 +55,13 @@ impl Pass<'_, '_> {
     fn by_zone(&mut self, wants: Vec<Want>) -> Vec<(Zone, Vec<Want>)> {
         let mut by_zone: Vec<(Zone, Vec<Want>)> = Vec::new();
         for want in wants {
-            match self.cache.zone(&want.host).flatten() {
-                Some(zone) => match by_zone.iter_mut().find(|(z, _)| z.id == zone.id) {
+            match self.cache.zone(&want.host) {
+                Known::In(zone) => match by_zone.iter_mut().find(|(z, _)| z.id == zone.id) {
                     Some((_, list)) => list.push(want),
                     None => by_zone.push((zone.clone(), vec![want])),
                 },
-                None => {
+                // Unknown only if the lookup just made could not place it.
+                Known::InNone | Known::Unknown => {
                     let failure = Failure::NoZone {
                         host: want.host.clone(),
                     };

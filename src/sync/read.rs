@@ -1,7 +1,7 @@
 //! Reading a zone's records on the managed names: the whole zone, or name by name, whichever
 //! takes fewer calls (a pure choice), kept in the cache until it expires.
 
-use super::cache::Cache;
+use super::cache::{Cache, Known};
 use crate::cloudflare::{over_budget, CfError, Client, MAX_PAGES};
 use crate::dns::{Listed, Record, Unreadable, Zone};
 
@@ -46,7 +46,7 @@ pub fn ensure_records(
     }
     let names: Vec<String> = hosts
         .iter()
-        .filter(|h| matches!(cache.zone(h), Some(Some(z)) if z.id == zone.id))
+        .filter(|h| matches!(cache.zone(h), Known::In(z) if z.id == zone.id))
         .cloned()
         .collect();
     let mut records = Vec::new();

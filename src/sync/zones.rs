@@ -2,7 +2,7 @@
 //! can see. Either every zone is listed or each candidate name is asked for, whichever takes
 //! fewer calls; the choice and the matching are pure.
 
-use super::cache::Cache;
+use super::cache::{Cache, Known};
 use crate::cloudflare::{CfError, Client};
 use crate::dns::Zone;
 use std::collections::HashMap;
@@ -54,7 +54,10 @@ pub fn longest_match(host: &str, zones: &[Zone]) -> Option<Zone> {
 
 /// Finds the zone of every host whose zone is not known, or known too long ago.
 pub fn resolve(hosts: &[String], cache: &mut Cache, client: &mut Client) -> Result<(), CfError> {
-    let unknown: Vec<&String> = hosts.iter().filter(|h| cache.zone(h).is_none()).collect();
+    let unknown: Vec<&String> = hosts
+        .iter()
+        .filter(|h| cache.zone(h) == Known::Unknown)
+        .collect();
     if unknown.is_empty() {
         return Ok(());
     }
