@@ -124,7 +124,7 @@ pub fn decide(
 
 /// The records grouped by name (lowercase), so deciding for many hosts does not scan every
 /// record of the zone for each one.
-pub fn by_name(records: &[Record]) -> HashMap<String, Vec<Record>> {
+pub fn index_by_name(records: &[Record]) -> HashMap<String, Vec<Record>> {
     let mut index: HashMap<String, Vec<Record>> = HashMap::new();
     for r in records {
         index
@@ -135,7 +135,7 @@ pub fn by_name(records: &[Record]) -> HashMap<String, Vec<Record>> {
     index
 }
 
-/// The records on `host`'s name, from `by_name`'s index.
+/// The records on `host`'s name, from `index_by_name`'s index.
 pub fn on_name<'i>(index: &'i HashMap<String, Vec<Record>>, host: &str) -> &'i [Record] {
     index
         .get(&host.to_ascii_lowercase())

@@ -144,7 +144,7 @@ fn ask(
         Provider::Interface(name) => return interface_address(name, family),
         Provider::Local => return local_address(family),
         Provider::Url(url) => (url.as_str(), Dial::Any),
-        Provider::UrlVia(_, url) => (url.as_str(), only(family)),
+        Provider::UrlVia(_, url) => (url.as_str(), dial_for(family)),
         builtin => builtin_url(builtin, family),
     };
     let response = transport
@@ -168,7 +168,7 @@ fn ask(
 }
 
 /// Dialling only the detection's family.
-fn only(family: Family) -> Dial {
+fn dial_for(family: Family) -> Dial {
     match family {
         Family::V4 => Dial::V4,
         Family::V6 => Dial::V6,

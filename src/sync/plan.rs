@@ -122,7 +122,7 @@ impl Pass<'_, '_> {
             self.fail_all(wants, failure);
             return Err(error);
         }
-        let index = reconcile::by_name(self.cache.records(&zone.id).unwrap_or_default());
+        let index = reconcile::index_by_name(self.cache.records(&zone.id).unwrap_or_default());
         let mut changes = Vec::new();
         for want in wants {
             if let Some(failure) = unreadable(self.cache, zone, &want) {

@@ -7,7 +7,7 @@ use crate::dns::{Listed, Record, Unreadable, Zone};
 
 /// Whether to ask for each managed name rather than read the zone's pages: with one name,
 /// or when the zone's further pages would cost more calls than the names.
-pub fn by_name(names: usize, zone_pages: Option<u32>) -> bool {
+pub fn read_by_name(names: usize, zone_pages: Option<u32>) -> bool {
     match zone_pages {
         _ if names == 1 => true,
         Some(p) => (p as usize).saturating_sub(1) > names,
@@ -53,10 +53,10 @@ pub fn ensure_records(
     let mut first_page = None;
     // Every request for this zone's records comes out of one budget, whatever pages claim.
     let mut budget = MAX_PAGES;
-    if !by_name(names.len(), None) {
+    if !read_by_name(names.len(), None) {
         budget -= 1;
         let first = client.records_page(&zone.id, None, 1)?;
-        if !by_name(names.len(), Some(first.total_pages)) {
+        if !read_by_name(names.len(), Some(first.total_pages)) {
             first_page = Some(first);
         }
     }
@@ -96,9 +96,9 @@ mod tests {
 
     #[test]
     fn reads_by_name_only_when_cheaper() {
-        assert!(by_name(1, None));
-        assert!(!by_name(2, None));
-        assert!(!by_name(2, Some(3)));
-        assert!(by_name(2, Some(4)));
+        assert!(read_by_name(1, None));
+        assert!(!read_by_name(2, None));
+        assert!(!read_by_name(2, Some(3)));
+        assert!(read_by_name(2, Some(4)));
     }
 }

@@ -52,7 +52,7 @@ pub fn resolve(
             }
         }
     };
-    let allowed = only(all, dial);
+    let allowed = of_family(all, dial);
     if allowed.is_empty() {
         let family = match dial {
             Dial::V4 => "IPv4",
@@ -67,7 +67,7 @@ pub fn resolve(
 }
 
 /// The addresses of the family `dial` asks for.
-pub fn only(addrs: Vec<SocketAddr>, dial: Dial) -> Vec<SocketAddr> {
+pub fn of_family(addrs: Vec<SocketAddr>, dial: Dial) -> Vec<SocketAddr> {
     addrs
         .into_iter()
         .filter(|a| match dial {
@@ -102,9 +102,9 @@ mod tests {
     fn a_family_keeps_only_its_addresses() {
         let v4: SocketAddr = "192.0.2.1:443".parse().unwrap();
         let v6: SocketAddr = "[2001:db8::1]:443".parse().unwrap();
-        assert_eq!(only(vec![v4, v6], Dial::V6), [v6]);
-        assert_eq!(only(vec![v4, v6], Dial::V4), [v4]);
-        assert_eq!(only(vec![v4, v6], Dial::Any), [v4, v6]);
+        assert_eq!(of_family(vec![v4, v6], Dial::V6), [v6]);
+        assert_eq!(of_family(vec![v4, v6], Dial::V4), [v4]);
+        assert_eq!(of_family(vec![v4, v6], Dial::Any), [v4, v6]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn send_once(request: &Request) -> Result<Response, TransportError> {
                 .with_header("Content-Type", "application/json")
                 .with_body(body);
         }
-        let mut lazy = req.send_lazy().map_err(describe)?;
+        let mut lazy = req.send_lazy().map_err(transport_error)?;
         if made_up_status(lazy.status_code, lazy.headers.len()) {
             return Err(TransportError::NoAnswer);
         }
@@ -63,7 +63,7 @@ fn made_up_status(status: u16, header_count: usize) -> bool {
     status == 503 && header_count == 0
 }
 
-fn describe(e: minreq::Error) -> TransportError {
+fn transport_error(e: minreq::Error) -> TransportError {
     match e {
         minreq::Error::IoError(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             TransportError::TimedOut
