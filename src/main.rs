@@ -82,10 +82,10 @@ fn run_once(dry_run: bool) -> ExitCode {
         Err(code) => return code,
     };
     // As PID 1 (a Kubernetes CronJob) nothing else would stop it; a stop ends a hung call at once.
-    one_shot(&mut cfg);
+    let mut outbound = one_shot(&mut cfg);
     no_next_pass(&mut cfg);
     let mut cache = sync::Cache::default();
-    let report = sync::run_pass(&cfg, &mut cache, &mut event_loop::AtOnce, clock::now_unix());
+    let report = sync::run_pass(&cfg, &mut cache, &mut outbound, clock::now_unix());
     let (warnings, _) = sync::missing_news(&mut Default::default(), &report);
     warnings.iter().for_each(|w| warn!("{w}"));
     // An address still unconfirmed was not written: there is no next pass to write it.
@@ -111,7 +111,7 @@ fn run_service(dry_run: bool) -> ExitCode {
             );
         }
     }
-    outbound(&mut cfg);
+    let http = outbound(&mut cfg);
     let store = config::FileStore(cfg.status_api.config_file.clone());
     let token = match cfg.status_api.port {
         None => None,
@@ -126,7 +126,7 @@ fn run_service(dry_run: bool) -> ExitCode {
             }
         },
     };
-    match event_loop::run(&cfg, token) {
+    match event_loop::run(&cfg, token, http) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
@@ -172,10 +172,10 @@ fn run_delete_on_stop() -> ExitCode {
         Err(code) => return code,
     };
     // A second stop signal ends the deletes at once.
-    one_shot(&mut cfg);
+    let mut outbound = one_shot(&mut cfg);
     let mut cache = sync::Cache::default();
     cache.begin(clock::now_unix(), cfg.cloudflare.cache_ttl);
-    event_loop::delete_on_stop(&cfg, &mut cache);
+    event_loop::delete_on_stop(&cfg, &mut cache, &mut outbound);
     ExitCode::SUCCESS
 }
 
@@ -187,8 +187,9 @@ fn no_next_pass(cfg: &mut config::Config) {
     }
 }
 
-/// Proxies and CA roots for this process's outbound calls, set before the first one.
-fn outbound(cfg: &mut config::Config) {
+/// The transport for this process's outbound calls, with the configuration's proxies and CA
+/// roots (the extra roots move into it).
+fn outbound(cfg: &mut config::Config) -> transport::Http {
     // Said once, so a TLS or proxy failure in the log can be read against what was in force.
     if cfg.trust.has_extra() {
         info!("TLS roots: {}", cfg.trust.describe());
@@ -198,17 +199,17 @@ fn outbound(cfg: &mut config::Config) {
             info!("{scheme}:// calls go through the proxy {p}");
         }
     }
-    transport::proxy::configure(cfg.proxies.clone());
-    transport::trust::configure(&mut cfg.trust);
+    transport::Http::new(cfg.proxies.clone(), &mut cfg.trust)
 }
 
 /// For a command that runs once: outbound calls as configured, and stop signals that end a
 /// hung call at once.
-fn one_shot(cfg: &mut config::Config) {
-    outbound(cfg);
+fn one_shot(cfg: &mut config::Config) -> event_loop::AtOnce {
+    let http = outbound(cfg);
     if let Err(e) = signals::install() {
         warn!("cannot install signal handlers: {e}");
     }
+    event_loop::AtOnce(http)
 }
 
 #[cold]
@@ -252,9 +253,9 @@ fn run_check(offline: bool) -> ExitCode {
         print!("{}", check::configuration(&cfg));
         return ExitCode::SUCCESS;
     }
-    outbound(&mut cfg);
+    let mut outbound = event_loop::AtOnce(outbound(&mut cfg));
     no_next_pass(&mut cfg);
-    let found = check::run(&cfg, &mut event_loop::AtOnce, clock::now_unix());
+    let found = check::run(&cfg, &mut outbound, clock::now_unix());
     print!("{}", found.text);
     if found.problems == 0 {
         ExitCode::SUCCESS

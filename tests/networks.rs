@@ -340,3 +340,40 @@ fn the_direct_client_keeps_the_calls_deadline() {
     }
     drop(silent);
 }
+
+/// The transport carries its proxies as a value: two transports with different settings in
+/// one process each do as told (with a process-wide setting, the second was silently dropped).
+#[test]
+fn proxies_are_the_transports_own_in_process() {
+    use dyncfdns::config::{self, Source};
+    use dyncfdns::sync::{run_pass, Cache};
+    use dyncfdns::transport::Http;
+    let cf = FakeCloudflare::start_direct();
+    let z = cf.add_zone("example.com");
+    cf.add_record(&z, "a.example.com", "A", OLD, 1, false, None);
+    let ip = IpEcho::start(NEW);
+    let proxy = Proxy::start(None);
+    let mut e = env(&cf, &ip, "a.example.com");
+    set(&mut e, "HTTP_PROXY", &proxy.url(""));
+    set(&mut e, "CONFIRM_CHANGES", "false");
+    let vars: std::collections::HashMap<String, String> = e.into_iter().collect();
+    let var = move |k: &str| vars.get(k).cloned();
+    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
+    let mut cfg = config::parse(&Source {
+        var: &var,
+        read_file: &read_file,
+    })
+    .expect("valid config");
+    let mut plain = Http::plain();
+    assert!(run_pass(&cfg, &mut Cache::default(), &mut plain, 1000).ok());
+    assert!(proxy.tunnels().is_empty(), "{:?}", proxy.tunnels());
+    let mut proxied = Http::new(cfg.proxies.clone(), &mut cfg.trust);
+    assert!(run_pass(&cfg, &mut Cache::default(), &mut proxied, 1000).ok());
+    let cf_target = format!("127.0.0.1:{}", cf.port());
+    assert!(
+        proxy.tunnels().iter().any(|t| t.target == cf_target),
+        "{:?}",
+        proxy.tunnels()
+    );
+    assert_eq!(cf.find("a.example.com", "A")[0].content, NEW);
+}

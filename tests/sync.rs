@@ -304,19 +304,19 @@ fn a_second_pass_in_one_process_makes_no_calls() {
     let ip = IpEcho::start(NEW);
     let cfg = in_process_config(&cf, &ip, "a.example.com,b.example.com,c.example.org");
     let mut cache = Cache::default();
-    let first = run_pass(&cfg, &mut cache, &mut Http, 1000);
+    let first = run_pass(&cfg, &mut cache, &mut Http::plain(), 1000);
     assert!(first.ok(), "{first:?}");
     // A new address, one provider: asked again before it is written.
     assert_eq!(ip.hits(), 2);
     let before = cf.calls().len();
     assert_eq!(before as u32, first.calls);
-    let second = run_pass(&cfg, &mut cache, &mut Http, 1060);
+    let second = run_pass(&cfg, &mut cache, &mut Http::plain(), 1060);
     assert!(second.ok());
     assert_eq!(second.calls, 0);
     assert_eq!(ip.hits(), 3, "steady state: one question per pass");
     assert_eq!(cf.calls().len(), before, "{:?}", &cf.calls()[before..]);
     // Past RECORD_CACHE_TTL the records are read again, which repairs dashboard edits.
-    let third = run_pass(&cfg, &mut cache, &mut Http, 1000 + 3600);
+    let third = run_pass(&cfg, &mut cache, &mut Http::plain(), 1000 + 3600);
     assert!(third.calls > 0);
 }
 
@@ -332,11 +332,11 @@ fn an_address_change_for_three_hosts_of_one_zone_is_one_read_and_one_write() {
     let ip = IpEcho::start(OLD);
     let cfg = in_process_config(&cf, &ip, "a.example.com,b.example.com,c.example.com");
     let mut cache = Cache::default();
-    assert!(run_pass(&cfg, &mut cache, &mut Http, 1000).ok());
+    assert!(run_pass(&cfg, &mut cache, &mut Http::plain(), 1000).ok());
     assert!(cf.writes().is_empty());
     cf.clear_calls();
     ip.set(Answer::Text(200, NEW.to_string()));
-    let pass = run_pass(&cfg, &mut cache, &mut Http, 1060);
+    let pass = run_pass(&cfg, &mut cache, &mut Http::plain(), 1060);
     assert!(pass.ok(), "{pass:?}");
     // The records are read afresh (so edits made elsewhere survive), then one batch.
     let calls = cf.calls();
@@ -372,7 +372,7 @@ fn a_create_race_is_resolved_by_reading_again() {
     let mut cfg = cfg;
     cfg.create.allowed = true;
     cf.inject("GET", "/dns_records", Fault::Status { status: 200, body: r#"{"success":true,"errors":[],"messages":[],"result":[],"result_info":{"page":1,"per_page":100,"count":0,"total_count":0,"total_pages":1}}"#.into(), retry_after: None }, 1);
-    let pass = run_pass(&cfg, &mut Cache::default(), &mut Http, 1000);
+    let pass = run_pass(&cfg, &mut Cache::default(), &mut Http::plain(), 1000);
     assert!(pass.ok(), "{pass:?}");
     assert_eq!(
         cf.find("x.example.com", "A").len(),
@@ -640,8 +640,8 @@ fn delete_managed_sends_schema_conformant_deletes() {
     let ip = IpEcho::start(NEW);
     let cfg = in_process_config(&cf, &ip, "a.example.com,b.example.com,c.example.org");
     let mut cache = Cache::default();
-    assert!(run_pass(&cfg, &mut cache, &mut Http, 1000).ok());
-    let deleted = dyncfdns::sync::delete_managed(&cfg, &mut cache, &mut Http);
+    assert!(run_pass(&cfg, &mut cache, &mut Http::plain(), 1000).ok());
+    let deleted = dyncfdns::sync::delete_managed(&cfg, &mut cache, &mut Http::plain());
     assert_eq!(deleted, 3);
     let left: Vec<String> = cf.records().into_iter().map(|r| r.id).collect();
     assert_eq!(left, vec![keep]);
@@ -659,12 +659,12 @@ fn dashboard_edits_within_the_cache_window_survive_an_address_change() {
     let ip = IpEcho::start(OLD);
     let cfg = in_process_config(&cf, &ip, "a.example.com");
     let mut cache = Cache::default();
-    assert!(run_pass(&cfg, &mut cache, &mut Http, 1000).ok());
+    assert!(run_pass(&cfg, &mut cache, &mut Http::plain(), 1000).ok());
     // Within RECORD_CACHE_TTL: the proxy is turned on and the TTL set in the dashboard.
     let id = cf.find("a.example.com", "A")[0].id.clone();
     cf.edit(&id, 300, true);
     ip.set(Answer::Text(200, NEW.to_string()));
-    assert!(run_pass(&cfg, &mut cache, &mut Http, 1060).ok());
+    assert!(run_pass(&cfg, &mut cache, &mut Http::plain(), 1060).ok());
     let rec = &cf.find("a.example.com", "A")[0];
     assert_eq!(
         (rec.content.as_str(), rec.ttl, rec.proxied),

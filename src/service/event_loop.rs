@@ -46,6 +46,7 @@ impl Api for Answers<'_> {
 struct Serving<'a> {
     listener: Option<&'a mut Listener>,
     answers: Answers<'a>,
+    outbound: &'a mut AtOnce,
 }
 
 impl Transport for Serving<'_> {
@@ -56,16 +57,17 @@ impl Transport for Serving<'_> {
         if signals::requested() {
             return Err(TransportError::ShuttingDown);
         }
-        AtOnce.send(request)
+        self.outbound.send(request)
     }
 }
 
 /// The real transport, inside a mark that lets a stop signal end the process during the call.
-pub struct AtOnce;
+pub struct AtOnce(pub Http);
 
 impl Transport for AtOnce {
     fn send(&mut self, request: Request) -> Result<Response, TransportError> {
-        signals::abandonable(|| Http.send(request)).unwrap_or(Err(TransportError::ShuttingDown))
+        let http = &mut self.0;
+        signals::abandonable(|| http.send(request)).unwrap_or(Err(TransportError::ShuttingDown))
     }
 }
 
@@ -95,7 +97,7 @@ impl std::fmt::Display for RunError {
     }
 }
 
-pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
+pub fn run(cfg: &Config, token: Option<Secret>, http: Http) -> Result<(), RunError> {
     let signal_fd = signals::install().map_err(RunError::Signals)?;
     let listener = listen(cfg)?;
     announce(cfg);
@@ -111,6 +113,7 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
         not_before: None,
         missing: BTreeSet::new(),
         failures: 0,
+        outbound: AtOnce(http),
     };
     let mut fds: Vec<PollFd> = Vec::new();
     while !signals::requested() {
@@ -127,7 +130,7 @@ pub fn run(cfg: &Config, token: Option<Secret>) -> Result<(), RunError> {
     }
     crate::info!("stopping on signal");
     if cfg.lifecycle.delete_on_stop {
-        delete_on_stop(cfg, &mut service.cache);
+        delete_on_stop(cfg, &mut service.cache, &mut service.outbound);
     }
     Ok(())
 }
@@ -166,9 +169,9 @@ fn announce(cfg: &Config) {
 
 /// The deletes of DELETE_ON_STOP, bounded (`bounds::STOP_DELETES`); a second stop signal
 /// during them ends the process at once. Also what a stop during a call turns the process into.
-pub fn delete_on_stop(cfg: &Config, cache: &mut Cache) {
+pub fn delete_on_stop(cfg: &Config, cache: &mut Cache, outbound: &mut AtOnce) {
     signals::deletes_begin();
-    let n = sync::delete_managed(cfg, cache, &mut AtOnce);
+    let n = sync::delete_managed(cfg, cache, outbound);
     crate::info!("DELETE_ON_STOP: deleted {n} records");
 }
 
@@ -187,6 +190,8 @@ struct Service<'c> {
     /// Hosts without a record (creation off), warned about once.
     missing: BTreeSet<sync::report::Key>,
     failures: u32,
+    /// Outbound calls, with the configuration's proxies and CA roots.
+    outbound: AtOnce,
 }
 
 /// The transport of a pass and of what follows it: it answers the status API before each
@@ -196,9 +201,11 @@ fn serving<'a>(
     status: &'a Status,
     token: &'a str,
     metrics_public: bool,
+    outbound: &'a mut AtOnce,
 ) -> Serving<'a> {
     Serving {
         listener,
+        outbound,
         answers: Answers {
             status,
             token,
@@ -217,6 +224,7 @@ impl Service<'_> {
             &self.status,
             &self.token,
             cfg.status_api.metrics_public,
+            &mut self.outbound,
         );
         self.heartbeats.start(&mut t);
         let report = sync::run_pass(cfg, &mut self.cache, &mut t, clock::now_unix());
@@ -260,6 +268,7 @@ impl Service<'_> {
             &self.status,
             &self.token,
             self.cfg.status_api.metrics_public,
+            &mut self.outbound,
         );
         let mut t = Deadline {
             inner: &mut t,
@@ -315,6 +324,7 @@ impl Service<'_> {
             &self.status,
             &self.token,
             self.cfg.status_api.metrics_public,
+            &mut self.outbound,
         );
         if let Some(l) = t.listener.as_deref_mut() {
             l.handle(&fds[1..], &t.answers, Instant::now());

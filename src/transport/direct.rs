@@ -19,7 +19,11 @@ use std::time::{Duration, Instant};
 /// not grow the hot `Http::send`.
 #[cold]
 #[inline(never)]
-pub fn send_once(request: &Request, proxy: Option<&ProxyUrl>) -> Result<Response, TransportError> {
+pub fn send_once(
+    request: &Request,
+    proxy: Option<&ProxyUrl>,
+    roots: &trust::Roots,
+) -> Result<Response, TransportError> {
     let until = Instant::now() + Duration::from_secs(request.timeout_secs);
     let target = target::parse(&request.url)?;
     let tcp = match proxy {
@@ -42,7 +46,7 @@ pub fn send_once(request: &Request, proxy: Option<&ProxyUrl>) -> Result<Response
         if let Some(p) = proxy {
             tunnel(&mut conn, p, &target)?;
         }
-        conn = conn.secure(target.host)?;
+        conn = conn.secure(target.host, roots)?;
         (target.path, None)
     } else {
         // Through a proxy, plain HTTP asks for the absolute URL (RFC 9112 3.2.2).
@@ -162,7 +166,7 @@ impl Conn {
 
     /// The same connection over TLS, the handshake done here so that its failure (an unknown
     /// issuer, say) reads as one.
-    fn secure(self, host: &str) -> Result<Conn, TransportError> {
+    fn secure(self, host: &str, roots: &trust::Roots) -> Result<Conn, TransportError> {
         let tls_error = |e: io::Error| match super::clock_behind(&e) {
             Some(clock) => clock,
             None => match io_error(e) {
@@ -175,7 +179,7 @@ impl Conn {
                 "TLS twice on one connection".into(),
             ));
         };
-        let config = trust::client_config().map_err(TransportError::Connect)?;
+        let config = roots.client_config().map_err(TransportError::Connect)?;
         let name = ServerName::try_from(host.to_string())
             .map_err(|_| TransportError::Connect("the host is not a valid TLS name".into()))?;
         let session = ClientConnection::new(config, name)

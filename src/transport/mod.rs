@@ -158,7 +158,29 @@ pub trait Transport {
 /// The real transport: minreq for most calls, the direct client where minreq falls short
 /// (and for every call through a proxy: it speaks both CONNECT and, for plain HTTP, the
 /// absolute-URL form that proxies allow by default, so minreq's proxy code is not built in).
-pub struct Http;
+/// It carries its settings (proxies, CA roots) as values: none is read from a static.
+pub struct Http {
+    proxies: proxy::Proxies,
+    roots: trust::Roots,
+}
+
+impl Http {
+    /// With the configuration's proxies and CA roots (the extra roots move into it).
+    pub fn new(proxies: proxy::Proxies, trust: &mut trust::Trust) -> Http {
+        Http {
+            proxies,
+            roots: trust::Roots::new(trust),
+        }
+    }
+
+    /// No proxy and the built-in roots.
+    pub fn plain() -> Http {
+        Http {
+            proxies: proxy::Proxies::default(),
+            roots: trust::Roots::builtin(),
+        }
+    }
+}
 
 impl Transport for Http {
     /// Sends the request, following up to `request.redirects` redirects itself (minreq's own
@@ -172,11 +194,11 @@ impl Transport for Http {
                 request.timeout_secs =
                     seconds_left(until, Instant::now()).ok_or(TransportError::TimedOut)?;
             }
-            let proxy = proxy::for_url(&request.url);
+            let proxy = self.proxies.for_url(&request.url);
             let direct =
-                proxy.is_some() || needs_direct(&request.url, request.dial, trust::has_extra());
+                proxy.is_some() || needs_direct(&request.url, request.dial, self.roots.has_extra());
             let response = if direct {
-                direct::send_once(&request, proxy)?
+                direct::send_once(&request, proxy, &self.roots)?
             } else {
                 minreq::send_once(&request)?
             };

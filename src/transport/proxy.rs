@@ -3,7 +3,6 @@
 //! the process, set once at start.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 /// A proxy's URL (`http://[user:password@]host:port`); it may hold credentials, so its `Debug`
 /// and `Display` show the host only.
@@ -143,18 +142,6 @@ pub fn unusable(url: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-static PROXIES: OnceLock<Proxies> = OnceLock::new();
-
-/// Sets the proxies for this process, once, before the first outbound call.
-pub fn configure(proxies: Proxies) {
-    let _ = PROXIES.set(proxies);
-}
-
-/// The proxy for `url` under the settings in force.
-pub fn for_url(url: &str) -> Option<&'static ProxyUrl> {
-    PROXIES.get().and_then(|p| p.for_url(url))
 }
 
 #[cfg(test)]

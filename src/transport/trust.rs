@@ -9,7 +9,8 @@
 
 use rustls::pki_types::{CertificateDer, TrustAnchor};
 use rustls::{ClientConfig, RootCertStore};
-use std::sync::{Arc, OnceLock};
+use std::cell::OnceCell;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Trust {
@@ -164,33 +165,48 @@ fn for_each_certificate(
     Ok(n)
 }
 
-static CLIENT: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
+/// The direct client's TLS settings, carried by the transport that uses them: those built
+/// from the configured roots, or the built-in roots, built on first use (a process that never
+/// needs the direct client never builds them).
+pub struct Roots {
+    configured: Option<Result<Arc<ClientConfig>, String>>,
+    builtin: OnceCell<Result<Arc<ClientConfig>, String>>,
+}
 
-/// Sets the roots for this process, once, before the first outbound call. Extra roots are
-/// moved into the TLS settings (the configuration keeps where they came from, for `check`),
-/// so they are held once.
-pub fn configure(trust: &mut Trust) {
-    if trust.has_extra() {
-        let extra = std::mem::take(&mut trust.extra);
-        let _ = CLIENT.set(build(trust.builtin, extra));
+impl Roots {
+    /// The configuration's roots. Extra roots are moved into the TLS settings (the
+    /// configuration keeps where they came from, for `check`), so they are held once.
+    pub fn new(trust: &mut Trust) -> Roots {
+        let configured = trust.has_extra().then(|| {
+            let extra = std::mem::take(&mut trust.extra);
+            build(trust.builtin, extra)
+        });
+        Roots {
+            configured,
+            builtin: OnceCell::new(),
+        }
+    }
+
+    /// The built-in roots alone.
+    pub fn builtin() -> Roots {
+        Roots {
+            configured: None,
+            builtin: OnceCell::new(),
+        }
+    }
+
+    /// Whether HTTPS calls must use the direct client for its roots.
+    pub fn has_extra(&self) -> bool {
+        self.configured.is_some()
+    }
+
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>, String> {
+        match &self.configured {
+            Some(client) => client.clone(),
+            None => self.builtin.get_or_init(|| build(true, Vec::new())).clone(),
+        }
     }
 }
-
-/// Whether HTTPS calls must use the direct client for its roots.
-pub fn has_extra() -> bool {
-    CLIENT.get().is_some()
-}
-
-/// The direct client's TLS settings: those `configure` built, or the built-in roots, built
-/// on first use (a process that never needs the direct client never builds them).
-pub fn client_config() -> Result<Arc<ClientConfig>, String> {
-    match CLIENT.get() {
-        Some(client) => client.clone(),
-        None => BUILTIN.get_or_init(|| build(true, Vec::new())).clone(),
-    }
-}
-
-static BUILTIN: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
 
 fn build(builtin: bool, extra: Vec<TrustAnchor<'static>>) -> Result<Arc<ClientConfig>, String> {
     let mut roots = RootCertStore::empty();
