@@ -126,7 +126,7 @@ fn run_service(dry_run: bool) -> ExitCode {
             }
         },
     };
-    match event_loop::run(&cfg, token, http) {
+    match event_loop::run(&cfg, token, http, &signals::Handlers) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");

@@ -377,3 +377,47 @@ fn proxies_are_the_transports_own_in_process() {
     );
     assert_eq!(cf.find("a.example.com", "A")[0].content, NEW);
 }
+
+/// The event loop in process: its transport (proxies included) and its stop are values it is
+/// handed, so a test runs the service's loop with a proxy and a scripted stop.
+#[test]
+fn the_event_loop_runs_in_process_with_a_proxy_and_a_scripted_stop() {
+    use dyncfdns::config::{self, Source};
+    use dyncfdns::service::{event_loop, signals::Requests};
+    use dyncfdns::transport::Http;
+    struct StopWhen<F: Fn() -> bool>(F);
+    impl<F: Fn() -> bool> Requests for StopWhen<F> {
+        fn stop(&self) -> bool {
+            (self.0)()
+        }
+        fn take_pass(&self) -> Option<&'static str> {
+            None
+        }
+    }
+    let cf = FakeCloudflare::start_direct();
+    let z = cf.add_zone("example.com");
+    cf.add_record(&z, "a.example.com", "A", OLD, 1, false, None);
+    let ip = IpEcho::start(NEW);
+    let proxy = Proxy::start(None);
+    let mut e = env(&cf, &ip, "a.example.com");
+    set(&mut e, "HTTP_PROXY", &proxy.url(""));
+    set(&mut e, "CONFIRM_CHANGES", "false");
+    let vars: std::collections::HashMap<String, String> = e.into_iter().collect();
+    let var = move |k: &str| vars.get(k).cloned();
+    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
+    let mut cfg = config::parse(&Source {
+        var: &var,
+        read_file: &read_file,
+    })
+    .expect("valid config");
+    let http = Http::new(cfg.proxies.clone(), &mut cfg.trust);
+    let started = std::time::Instant::now();
+    let updated = StopWhen(|| {
+        started.elapsed() > Duration::from_secs(30)
+            || cf.find("a.example.com", "A")[0].content == NEW
+    });
+    event_loop::run(&cfg, None, http, &updated).expect("the loop ends on its stop");
+    assert_eq!(cf.find("a.example.com", "A")[0].content, NEW);
+    let cf_target = format!("127.0.0.1:{}", cf.port());
+    assert!(proxy.tunnels().iter().any(|t| t.target == cf_target));
+}

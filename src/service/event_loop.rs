@@ -10,7 +10,7 @@ use crate::service::notify::{self, Notifier};
 use crate::service::schedule::{
     first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS, RECHECK,
 };
-use crate::service::signals;
+use crate::service::signals::{self, Requests};
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
 use crate::sys::{self, PollFd};
@@ -47,6 +47,7 @@ struct Serving<'a> {
     listener: Option<&'a mut Listener>,
     answers: Answers<'a>,
     outbound: &'a mut AtOnce,
+    requests: &'a dyn Requests,
 }
 
 impl Transport for Serving<'_> {
@@ -54,7 +55,7 @@ impl Transport for Serving<'_> {
         if let Some(listener) = self.listener.as_deref_mut() {
             listener.serve_pending(&self.answers);
         }
-        if signals::requested() {
+        if self.requests.stop() {
             return Err(TransportError::ShuttingDown);
         }
         self.outbound.send(request)
@@ -97,7 +98,13 @@ impl std::fmt::Display for RunError {
     }
 }
 
-pub fn run(cfg: &Config, token: Option<Secret>, http: Http) -> Result<(), RunError> {
+/// The service until a stop is asked for (`requests`: the signal handlers', in the product).
+pub fn run(
+    cfg: &Config,
+    token: Option<Secret>,
+    http: Http,
+    requests: &dyn Requests,
+) -> Result<(), RunError> {
     let signal_fd = signals::install().map_err(RunError::Signals)?;
     let listener = listen(cfg)?;
     announce(cfg);
@@ -114,15 +121,16 @@ pub fn run(cfg: &Config, token: Option<Secret>, http: Http) -> Result<(), RunErr
         missing: BTreeSet::new(),
         failures: 0,
         outbound: AtOnce(http),
+        requests,
     };
     let mut fds: Vec<PollFd> = Vec::new();
-    while !signals::requested() {
+    while !requests.stop() {
         if Instant::now() >= service.next_pass {
             service.pass();
-            if let Some(signal) = signals::take_pass_request() {
+            if let Some(signal) = requests.take_pass() {
                 service.asked(signal, Instant::now() + ASKED_DURING_PASS);
             }
-        } else if let Some(signal) = signals::take_pass_request() {
+        } else if let Some(signal) = requests.take_pass() {
             service.asked(signal, Instant::now());
         } else {
             service.wait(signal_fd, &mut fds)?;
@@ -192,6 +200,7 @@ struct Service<'c> {
     failures: u32,
     /// Outbound calls, with the configuration's proxies and CA roots.
     outbound: AtOnce,
+    requests: &'c dyn Requests,
 }
 
 /// The transport of a pass and of what follows it: it answers the status API before each
@@ -202,10 +211,12 @@ fn serving<'a>(
     token: &'a str,
     metrics_public: bool,
     outbound: &'a mut AtOnce,
+    requests: &'a dyn Requests,
 ) -> Serving<'a> {
     Serving {
         listener,
         outbound,
+        requests,
         answers: Answers {
             status,
             token,
@@ -225,10 +236,11 @@ impl Service<'_> {
             &self.token,
             cfg.status_api.metrics_public,
             &mut self.outbound,
+            self.requests,
         );
         self.heartbeats.start(&mut t);
         let report = sync::run_pass(cfg, &mut self.cache, &mut t, clock::now_unix());
-        if signals::requested() {
+        if self.requests.stop() {
             return;
         }
         let (warnings, notes) = sync::missing_news(&mut self.missing, &report);
@@ -269,6 +281,7 @@ impl Service<'_> {
             &self.token,
             self.cfg.status_api.metrics_public,
             &mut self.outbound,
+            self.requests,
         );
         let mut t = Deadline {
             inner: &mut t,
@@ -325,6 +338,7 @@ impl Service<'_> {
             &self.token,
             self.cfg.status_api.metrics_public,
             &mut self.outbound,
+            self.requests,
         );
         if let Some(l) = t.listener.as_deref_mut() {
             l.handle(&fds[1..], &t.answers, Instant::now());

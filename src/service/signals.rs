@@ -32,6 +32,29 @@ pub fn take_pass_request() -> Option<&'static str> {
     })
 }
 
+/// What the event loop asks of the signals, handed to it as a value: the process's own
+/// (`Handlers`, reading what the handlers set; the one static there is, in `sys`) or, in a
+/// test, a script.
+pub trait Requests {
+    /// Whether a stop was asked for.
+    fn stop(&self) -> bool;
+    /// The name of what asked for a pass since the last call, if anything did.
+    fn take_pass(&self) -> Option<&'static str>;
+}
+
+/// SIGTERM/SIGINT and SIGHUP/SIGUSR1, through the handlers `install` set.
+pub struct Handlers;
+
+impl Requests for Handlers {
+    fn stop(&self) -> bool {
+        requested()
+    }
+
+    fn take_pass(&self) -> Option<&'static str> {
+        take_pass_request()
+    }
+}
+
 /// Runs an outbound call that a stop signal may abandon; `None` if a stop came first.
 pub fn abandonable<T>(call: impl FnOnce() -> T) -> Option<T> {
     sys::abandonable(call)
