@@ -222,10 +222,11 @@ impl Transport for Http {
 /// Whether a call needs the direct client: minreq trusts only the built-in roots, dials the
 /// addresses in the resolver's order, and cannot read an IPv6 literal (`[...]`) in a URL.
 pub fn needs_direct(url: &str, dial: Dial, extra_roots: bool) -> bool {
-    let https = url
-        .get(..8)
-        .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
-    dial != Dial::Any || (extra_roots && https) || host_of(url).starts_with('[')
+    match crate::url::parts(url) {
+        Ok(t) => dial != Dial::Any || (extra_roots && t.tls) || t.authority.starts_with('['),
+        // The direct client names what is wrong with it.
+        Err(_) => true,
+    }
 }
 
 /// Calls that must all end by `until`: each gets the whole seconds left (minreq counts its
@@ -255,19 +256,20 @@ pub fn seconds_left(until: Instant, now: Instant) -> Option<u64> {
 /// request (or a secret in its URL) in the clear.
 pub fn redirect_target(current: &str, location: &str) -> Result<String, TransportError> {
     let location = location.trim();
-    let scheme = |u: &str| u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    let target = if location.starts_with("http://") || location.starts_with("https://") {
-        location.to_string()
-    } else if location.starts_with('/') && !location.starts_with("//") {
-        let (s, rest) = current.split_once("://").unwrap_or(("http", current));
-        let origin = rest.split(['/', '?', '#']).next().unwrap_or("");
-        format!("{s}://{origin}{location}")
-    } else {
-        return Err(TransportError::Redirect(
+    let not_http = || {
+        TransportError::Redirect(
             "the Location is not an http(s) URL or an absolute path".to_string(),
-        ));
+        )
     };
-    if scheme(current).as_deref() == Some("https") && scheme(&target).as_deref() == Some("http") {
+    let from = crate::url::parts(current).map_err(|_| not_http())?;
+    let target = if location.starts_with('/') && !location.starts_with("//") {
+        let scheme = if from.tls { "https" } else { "http" };
+        format!("{scheme}://{}{location}", from.authority)
+    } else {
+        location.to_string()
+    };
+    let to = crate::url::parts(&target).map_err(|_| not_http())?;
+    if from.tls && !to.tls {
         return Err(TransportError::Redirect(format!(
             "from https to plain http ({})",
             redacted(&target)

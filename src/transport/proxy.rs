@@ -93,14 +93,16 @@ pub struct Proxies {
 }
 
 impl Proxies {
-    /// The proxy for `url`, if any.
+    /// The proxy for `url`, if any (none for a URL that cannot be taken apart: the call
+    /// fails on it, without a proxy in between).
     pub fn for_url(&self, url: &str) -> Option<&ProxyUrl> {
-        let proxy = if url.starts_with("https://") {
+        let target = crate::url::parts(url).ok()?;
+        let proxy = if target.tls {
             self.https.as_ref()
         } else {
             self.http.as_ref()
         }?;
-        let host = host_only(super::host_of(url));
+        let host = target.host.trim_end_matches('.').to_ascii_lowercase();
         (!bypassed(&self.no_proxy, &host)).then_some(proxy)
     }
 }
