@@ -3,6 +3,7 @@
 
 use miniserde::Deserialize;
 use std::fmt;
+use std::net::IpAddr;
 
 /// The record types a pass reads: its own (A, AAAA) and the CNAME that would block them.
 /// Every other type is never read, so never touched.
@@ -47,16 +48,45 @@ pub struct Zone {
     pub name: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub id: String,
     pub name: String,
-    #[serde(rename = "type")]
     pub rtype: RecordType,
-    pub content: String,
+    pub content: Content,
     pub ttl: Option<u32>,
     pub proxied: Option<bool>,
     pub created_on: Option<String>,
+}
+
+/// A record's content as Cloudflare wrote it, and, for an address, the address: read once
+/// where the record enters, so deciding compares addresses (`2a00:0::1` is `2a00::1`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Content {
+    text: String,
+    ip: Option<IpAddr>,
+}
+
+impl Content {
+    pub fn new(text: String) -> Content {
+        let ip = text.parse().ok();
+        Content { text, ip }
+    }
+
+    /// The address it holds, if it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.ip
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Display for Content {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// A listed record that could not be understood, known by name and type so that only the

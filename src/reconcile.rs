@@ -107,7 +107,7 @@ pub fn decide(
                 ttl: record.ttl.unwrap_or(1),
                 proxied: record.proxied.unwrap_or(false),
             },
-            old: record.content.clone(),
+            old: record.content.to_string(),
         }),
         None if policy.allowed => Action::Write(Write::Create(NewRecord {
             name: host.to_string(),
@@ -152,7 +152,7 @@ pub fn managed<'a>(host: &str, rtype: RecordType, records: &'a [Record]) -> Opti
 
 /// Compares as addresses, so `2a00:0::1` and `2a00::1` are the same content.
 fn holds(record: &Record, want: IpAddr) -> bool {
-    record.content.parse::<IpAddr>().ok() == Some(want)
+    record.content.ip() == Some(want)
 }
 
 #[cfg(test)]
@@ -164,7 +164,7 @@ mod tests {
             id: id.into(),
             name: name.into(),
             rtype: RecordType::parse(rtype).expect("a type a pass reads"),
-            content: content.into(),
+            content: crate::dns::Content::new(content.into()),
             ttl: Some(300),
             proxied: Some(true),
             created_on: Some(created.into()),

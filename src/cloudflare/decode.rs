@@ -3,7 +3,7 @@
 
 use super::error::CfError;
 use super::{MAX_PAGES, RECORDS_PER_PAGE};
-use crate::dns::{Listed, Record, RecordType, Unreadable};
+use crate::dns::{Content, Listed, Record, RecordType, Unreadable};
 use miniserde::json::{Number, Value};
 use miniserde::Deserialize;
 
@@ -37,8 +37,35 @@ pub(super) struct ErrorEnvelope {
 
 #[derive(Deserialize)]
 pub(super) struct BatchResult {
-    pub(super) patches: Option<Vec<Record>>,
-    pub(super) posts: Option<Vec<Record>>,
+    pub(super) patches: Option<Vec<Wire>>,
+    pub(super) posts: Option<Vec<Wire>>,
+}
+
+/// A record as a write's answer carries it; `Record` is what the rest of the program keeps.
+#[derive(Deserialize)]
+pub(super) struct Wire {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    rtype: RecordType,
+    content: String,
+    ttl: Option<u32>,
+    proxied: Option<bool>,
+    created_on: Option<String>,
+}
+
+impl From<Wire> for Record {
+    fn from(w: Wire) -> Record {
+        Record {
+            id: w.id,
+            name: w.name,
+            rtype: w.rtype,
+            content: Content::new(w.content),
+            ttl: w.ttl,
+            proxied: w.proxied,
+            created_on: w.created_on,
+        }
+    }
 }
 
 pub struct Page<T> {
@@ -102,7 +129,7 @@ pub fn listed(v: &Value) -> Option<Listed> {
         id,
         name,
         rtype,
-        content,
+        content: Content::new(content),
         ttl,
         proxied,
         created_on: text("created_on"),
@@ -145,6 +172,20 @@ pub(super) fn into_page<T>(
     })
 }
 
+/// A page of a record listing, each record read on its own (`listed`).
+pub fn records_of(page: Page<Value>) -> Page<Listed> {
+    Page {
+        items: page.items.iter().filter_map(listed).collect(),
+        total_pages: page.total_pages,
+        more: page.more,
+    }
+}
+
+/// A record listing's answer as the client reads it; pure, for the fuzz target.
+pub fn decode_listing(status: u16, body: &str) -> Result<Page<Listed>, CfError> {
+    decode_page::<Value>(status, body).map(records_of)
+}
+
 /// A list answer (zones or records) as a page; pure, for the fuzz target.
 pub fn decode_page<T: Deserialize>(status: u16, body: &str) -> Result<Page<T>, CfError> {
     into_page(interpret(status, body, None)?, 1, RECORDS_PER_PAGE)
@@ -152,7 +193,7 @@ pub fn decode_page<T: Deserialize>(status: u16, body: &str) -> Result<Page<T>, C
 
 /// A single-record answer (create, patch); pure, for the fuzz target.
 pub fn decode_record(status: u16, body: &str) -> Result<Record, CfError> {
-    required(interpret::<Record>(status, body, None)?.result)
+    required(interpret::<Wire>(status, body, None)?.result).map(Record::from)
 }
 
 /// Turns a status and body into the envelope or an error; pure, so it is tested directly.

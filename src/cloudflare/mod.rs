@@ -4,13 +4,16 @@
 mod decode;
 mod error;
 
-pub use decode::{decode_page, decode_record, listed, over_budget, parse_retry_after, Page};
+pub use decode::{
+    decode_listing, decode_page, decode_record, listed, over_budget, parse_retry_after, records_of,
+    Page,
+};
 pub use error::CfError;
 
 use crate::config::{self, Auth};
 use crate::dns::{Listed, NewRecord, Patch, Record, RecordType, Zone};
 use crate::transport::{percent_encode as encode, Method, Request, Transport};
-use decode::{interpret, into_page, required, BatchResult, Envelope};
+use decode::{interpret, into_page, required, BatchResult, Envelope, Wire};
 use miniserde::json::{Number, Object, Value};
 use miniserde::Deserialize;
 
@@ -116,12 +119,8 @@ impl<'a> Client<'a> {
         if let Some(name) = name {
             path.push_str(&format!("&name={}", encode(name)));
         }
-        let page = self.list::<Value>(&path, page, RECORDS_PER_PAGE)?;
-        Ok(Page {
-            items: page.items.iter().filter_map(listed).collect(),
-            total_pages: page.total_pages,
-            more: page.more,
-        })
+        self.list::<Value>(&path, page, RECORDS_PER_PAGE)
+            .map(records_of)
     }
 
     pub fn patch(&mut self, zone_id: &str, change: &Patch) -> Result<Record, CfError> {
@@ -131,15 +130,17 @@ impl<'a> Client<'a> {
             encode(&change.id)
         );
         let body = miniserde::json::to_string(&patch_body(change, false));
-        self.call::<Record>(Method::Patch, &path, Some(body))
+        self.call::<Wire>(Method::Patch, &path, Some(body))
             .and_then(|e| required(e.result))
+            .map(Record::from)
     }
 
     pub fn create(&mut self, zone_id: &str, record: &NewRecord) -> Result<Record, CfError> {
         let path = format!("/zones/{}/dns_records", encode(zone_id));
         let body = miniserde::json::to_string(&post_body(record));
-        self.call::<Record>(Method::Post, &path, Some(body))
+        self.call::<Wire>(Method::Post, &path, Some(body))
             .and_then(|e| required(e.result))
+            .map(Record::from)
     }
 
     /// The token's status (`active`, `disabled`, `expired`): `GET /user/tokens/verify`, for
@@ -202,9 +203,10 @@ impl<'a> Client<'a> {
             self.call::<BatchResult>(Method::Post, &path, Some(body))?
                 .result,
         )?;
+        let records = |w: Option<Vec<Wire>>| w.unwrap_or_default().into_iter().map(Record::from);
         Ok((
-            result.patches.unwrap_or_default(),
-            result.posts.unwrap_or_default(),
+            records(result.patches).collect(),
+            records(result.posts).collect(),
         ))
     }
 

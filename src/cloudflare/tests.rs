@@ -6,8 +6,8 @@ use super::*;
 #[test]
 fn parses_a_record_list() {
     let body = r#"{"success":true,"errors":[],"messages":[],"result":[{"id":"r1","name":"a.example.com","type":"A","content":"8.8.8.8","ttl":1,"proxied":false,"comment":null,"tags":[],"created_on":"2024-01-01T00:00:00Z","meta":{}}],"result_info":{"page":1,"per_page":100,"count":1,"total_count":1,"total_pages":3}}"#;
-    let e: Envelope<Vec<Record>> = interpret(200, body, None).unwrap();
-    let records = e.result.unwrap();
+    let e: Envelope<Vec<Wire>> = interpret(200, body, None).unwrap();
+    let records: Vec<Record> = e.result.unwrap().into_iter().map(Record::from).collect();
     assert_eq!(records[0].rtype, RecordType::A);
     assert_eq!(records[0].ttl, Some(1));
     assert_eq!(e.result_info.unwrap().total_pages, Some(3.0));
@@ -68,11 +68,11 @@ fn maps_errors_with_hints() {
     assert!(err.is_auth());
     assert!(err.to_string().contains("Zone:Read and DNS:Edit"));
     let exists = r#"{"success":false,"errors":[{"code":81058,"message":"An identical record already exists."}],"result":null}"#;
-    assert!(interpret::<Record>(400, exists, None)
+    assert!(interpret::<Wire>(400, exists, None)
         .err()
         .unwrap()
         .is_already_exists());
-    let throttled = interpret::<Record>(429, "", Some(30)).err().unwrap();
+    let throttled = interpret::<Wire>(429, "", Some(30)).err().unwrap();
     assert_eq!(
         throttled,
         CfError::Throttled {
@@ -81,7 +81,7 @@ fn maps_errors_with_hints() {
     );
     let code971 = r#"{"success":false,"errors":[{"code":971,"message":"Please wait"}]}"#;
     assert!(matches!(
-        interpret::<Record>(400, code971, None),
+        interpret::<Wire>(400, code971, None),
         Err(CfError::Throttled { .. })
     ));
 }

@@ -155,7 +155,7 @@ mod tests {
             id: id.into(),
             name: "a.example.com".into(),
             rtype: crate::dns::RecordType::A,
-            content: "8.8.8.8".into(),
+            content: crate::dns::Content::new("8.8.8.8".into()),
             ttl: None,
             proxied: None,
             created_on: None,
@@ -199,7 +199,7 @@ mod tests {
         assert!(c.records("z").is_none());
         c.set_records("z", vec![rec("1")], Vec::new());
         let mut changed = rec("1");
-        changed.content = "9.9.9.9".into();
+        changed.content = crate::dns::Content::new("9.9.9.9".into());
         c.update("z", changed);
         c.update("z", rec("2"));
         let ids: Vec<&str> = c
@@ -209,7 +209,7 @@ mod tests {
             .map(|r| r.id.as_str())
             .collect();
         assert_eq!(ids, ["1", "2"]);
-        assert_eq!(c.records("z").unwrap()[0].content, "9.9.9.9");
+        assert_eq!(c.records("z").unwrap()[0].content.as_str(), "9.9.9.9");
         c.invalidate(&zone(), false);
         c.update("z", rec("3"));
         assert!(c.records("z").is_none());

@@ -95,7 +95,7 @@ impl Pass<'_, '_> {
         match action {
             Action::Keep(r) => {
                 crate::debug!("{} {} holds {}", want.host, r.rtype, r.content);
-                self.push(want, Some(r.content), State::Unchanged);
+                self.push(want, Some(r.content.to_string()), State::Unchanged);
             }
             Action::Missing => {
                 // Warned about once by whoever runs passes (`missing_news`), not every pass.

@@ -69,7 +69,7 @@ fn delete_chunk(client: &mut Client, zone_id: &str, doomed: &[&Record]) -> usize
                         ("event", "deleted"),
                         ("host", &r.name),
                         ("type", r.rtype.as_str()),
-                        ("old", &r.content),
+                        ("old", r.content.as_str()),
                     ],
                 );
                 deleted += 1;

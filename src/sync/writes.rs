@@ -202,7 +202,7 @@ fn adopt_existing(
     }
     let never = CreatePolicy::never();
     match reconcile::decide(&want.host, rtype, want.ip, &records, &never).action {
-        Action::Keep(r) => Ok(want.outcome(State::Unchanged, Some(r.content))),
+        Action::Keep(r) => Ok(want.outcome(State::Unchanged, Some(r.content.to_string()))),
         Action::Write(update @ Write::Update { .. }) => {
             write_one(client, cache, zone, want, update)
         }
