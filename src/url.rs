@@ -72,7 +72,12 @@ pub fn parts(url: &str) -> Result<Parts<'_>, UrlError> {
     };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
-    let authority = authority.rsplit('@').next().unwrap_or("");
+    let Authority {
+        host,
+        port,
+        hostport: authority,
+        ..
+    } = authority_of(authority)?;
     let path = tail.split('#').next().unwrap_or("");
     let path = match path {
         // "http://h" asks for "/"; a bare "?" cannot start a request target.
@@ -80,22 +85,6 @@ pub fn parts(url: &str) -> Result<Parts<'_>, UrlError> {
         p if p.starts_with('?') => return Err(UrlError::QueryWithoutPath),
         p => p,
     };
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(inner) => {
-            let (host, after) = inner.split_once(']').ok_or(UrlError::UnclosedBracket)?;
-            if host.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(UrlError::BadIpv6);
-            }
-            (host, after.strip_prefix(':'))
-        }
-        None => match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        },
-    };
-    if host.is_empty() {
-        return Err(UrlError::NoHost);
-    }
     let port = port_of(port, tls).ok_or(UrlError::BadPort)?;
     Ok(Parts {
         tls,
@@ -103,6 +92,48 @@ pub fn parts(url: &str) -> Result<Parts<'_>, UrlError> {
         port,
         authority,
         path,
+    })
+}
+
+/// `[userinfo@]host[:port]` taken apart.
+pub struct Authority<'u> {
+    /// What comes before the last `@`, if anything (a proxy's credentials).
+    pub userinfo: Option<&'u str>,
+    /// A name or an address (an IPv6 literal without its brackets).
+    pub host: &'u str,
+    /// The port as written, if any.
+    pub port: Option<&'u str>,
+    /// `host[:port]` as written (brackets kept).
+    pub hostport: &'u str,
+}
+
+/// Takes an authority apart; the host must not be empty.
+pub fn authority_of(authority: &str) -> Result<Authority<'_>, UrlError> {
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((user, rest)) => (Some(user), rest),
+        None => (None, authority),
+    };
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(inner) => {
+            let (host, after) = inner.split_once(']').ok_or(UrlError::UnclosedBracket)?;
+            if host.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(UrlError::BadIpv6);
+            }
+            (host, after.strip_prefix(':'))
+        }
+        None => match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        },
+    };
+    if host.is_empty() {
+        return Err(UrlError::NoHost);
+    }
+    Ok(Authority {
+        userinfo,
+        host,
+        port,
+        hostport,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Outbound calls through an HTTP proxy (CONNECT), as HTTPS_PROXY, HTTP_PROXY and NO_PROXY
-//! say. `config` reads the variables; this decides per URL (pure) and holds the settings for
-//! the process, set once at start.
+//! say. `config` reads the variables; this decides per URL (pure). The transport carries the
+//! settings (`Http`).
 
 use std::fmt;
 
@@ -20,38 +20,24 @@ impl ProxyUrl {
         self.userinfo().is_some()
     }
 
-    /// `[user[:password]@]host[:port]`, split at the last `@`.
-    fn parts(&self) -> (Option<&str>, &str) {
+    /// `[user[:password]@]host[:port]` (the scheme is optional, as curl reads it), taken
+    /// apart as every URL is (`url::authority_of`); `unusable` refused the rest at start.
+    fn authority(&self) -> Option<crate::url::Authority<'_>> {
         let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
-        let authority = rest.split('/').next().unwrap_or("");
-        match authority.rsplit_once('@') {
-            Some((user, host)) => (Some(user), host),
-            None => (None, authority),
-        }
+        crate::url::authority_of(rest.split('/').next().unwrap_or("")).ok()
     }
 
     fn userinfo(&self) -> Option<&str> {
-        self.parts().0
+        self.authority()?.userinfo
     }
 
     /// Where the proxy listens (an IPv6 literal without its brackets); port 1080, curl's
     /// default, when none is given.
     pub fn host_port(&self) -> (String, u16) {
-        let authority = self.parts().1;
-        let (host, port) = match authority.strip_prefix('[') {
-            Some(v6) => match v6.split_once(']') {
-                Some((h, rest)) => (h, rest.strip_prefix(':')),
-                None => (v6, None),
-            },
-            None => match authority.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (authority, None),
-            },
-        };
-        (
-            host.to_string(),
-            port.and_then(|p| p.parse().ok()).unwrap_or(1080),
-        )
+        let a = self.authority();
+        let host = a.as_ref().map_or("", |a| a.host);
+        let port = a.as_ref().and_then(|a| a.port).and_then(|p| p.parse().ok());
+        (host.to_string(), port.unwrap_or(1080))
     }
 
     /// `Proxy-Authorization`'s value: Basic over the credentials as written (not
@@ -137,12 +123,18 @@ pub fn unusable(url: &str) -> Option<&'static str> {
         Some(_) => return Some("only http:// proxies (HTTP CONNECT) are supported, not SOCKS"),
     }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    if host.is_empty() {
-        Some("no proxy host")
-    } else {
-        None
+    match crate::url::authority_of(rest.split('/').next().unwrap_or("")) {
+        Err(crate::url::UrlError::NoHost) => Some("no proxy host"),
+        Err(_) => {
+            Some("the proxy's address cannot be read (an unclosed '[' or a bad IPv6 literal)")
+        }
+        Ok(a)
+            if a.port
+                .is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) =>
+        {
+            Some("the proxy's port is not 1-65535")
+        }
+        Ok(_) => None,
     }
 }
 
@@ -211,5 +203,11 @@ mod tests {
         assert!(unusable("socks5://proxy:1080").is_some());
         assert!(unusable("http://[::1]:3128").is_none());
         assert!(unusable("http://user:pw@/").is_some());
+        // Refused at start, not on every call.
+        assert!(unusable("http://proxy:99999").is_some());
+        assert!(unusable("http://[::1/").is_some());
+        let v6 = ProxyUrl::new("http://u:p@[2001:db8::3]:8080/".into());
+        assert_eq!(v6.host_port(), ("2001:db8::3".to_string(), 8080));
+        assert_eq!(ProxyUrl::new("proxy.lan".into()).host_port().1, 1080);
     }
 }
