@@ -234,9 +234,11 @@ impl<'a> Client<'a> {
         }
         self.spent.calls += 1;
         crate::debug!("Cloudflare {method:?} {path}");
+        let url = crate::transport::Url::parse(&format!("{}{}", self.base, path))
+            .map_err(|e| CfError::Transport(e.into()))?;
         let response = self.transport.send(Request {
             method,
-            url: format!("{}{}", self.base, path),
+            url,
             headers: auth_headers(self.auth),
             body,
             timeout_secs: self.timeout_secs,

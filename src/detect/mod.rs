@@ -12,7 +12,7 @@ pub use public::{check_public, check_remote, is_cloudflares};
 
 use crate::config::{Family, Provider};
 use crate::netlink::Unstable;
-use crate::transport::{Dial, Method, Request, Transport, TransportError};
+use crate::transport::{Dial, Method, Request, Transport, TransportError, Url};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -143,14 +143,18 @@ fn ask(
         Provider::Static(ip) => return Ok(*ip),
         Provider::Interface(name) => return interface_address(name, family),
         Provider::Local => return local_address(family),
-        Provider::Url(url) => (url.as_str(), Dial::Any),
-        Provider::UrlVia(_, url) => (url.as_str(), dial_for(family)),
-        builtin => builtin_url(builtin, family),
+        Provider::Url(url) => (url.clone(), Dial::Any),
+        Provider::UrlVia(_, url) => (url.clone(), dial_for(family)),
+        builtin => {
+            let (url, dial) = builtin_url(builtin, family);
+            let url = Url::parse(url).map_err(|e| DetectError::Transport(e.into()))?;
+            (url, dial)
+        }
     };
     let response = transport
         .send(Request {
             method: Method::Get,
-            url: url.to_string(),
+            url,
             headers: Vec::new(),
             body: None,
             timeout_secs,

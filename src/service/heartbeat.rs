@@ -5,7 +5,7 @@
 use crate::bounds::REPORT_TIMEOUT;
 use crate::config::{Config, Secret};
 use crate::sync::Report;
-use crate::transport::{percent_encode, redacted, Method, Request, Transport};
+use crate::transport::{percent_encode, redacted, Method, Request, Transport, Url};
 
 pub struct Heartbeats {
     healthchecks: Option<Secret>,
@@ -54,9 +54,13 @@ fn kuma_url(base: &str, ok: bool, msg: &str) -> String {
 }
 
 fn ping(transport: &mut dyn Transport, url: &str) {
+    let checked = match Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return crate::warn!("heartbeat to {} not sent: the URL {e}", redacted(url)),
+    };
     let result = transport.send(Request {
         method: Method::Get,
-        url: url.to_string(),
+        url: checked,
         headers: Vec::new(),
         body: None,
         timeout_secs: REPORT_TIMEOUT,

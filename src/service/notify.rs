@@ -5,7 +5,7 @@
 use crate::config::Secret;
 use crate::json::{opt, text, time, Fields};
 use crate::sync::{PassError, Report, Standing, State};
-use crate::transport::{redacted, Method, Request, Transport, TransportError};
+use crate::transport::{redacted, Method, Request, Transport, TransportError, Url};
 use std::collections::VecDeque;
 
 const MAX_QUEUED: usize = 8;
@@ -132,15 +132,19 @@ impl Notifier {
     /// no time for stays queued without using a try.
     pub fn flush(&mut self, transport: &mut dyn Transport) {
         while let Some((body, tries)) = self.queue.front_mut() {
-            let result = transport.send(Request {
-                method: Method::Post,
-                url: self.url.expose().to_string(),
-                headers: Vec::new(),
-                body: Some(body.clone()),
-                timeout_secs: crate::bounds::REPORT_TIMEOUT,
-                max_body: 4096,
-                redirects: crate::transport::REDIRECTS,
-                dial: crate::transport::Dial::Any,
+            // Checked at start (`config`): a failure here is named like any other.
+            let url = Url::parse(self.url.expose()).map_err(TransportError::from);
+            let result = url.and_then(|url| {
+                transport.send(Request {
+                    method: Method::Post,
+                    url,
+                    headers: Vec::new(),
+                    body: Some(body.clone()),
+                    timeout_secs: crate::bounds::REPORT_TIMEOUT,
+                    max_body: 4096,
+                    redirects: crate::transport::REDIRECTS,
+                    dial: crate::transport::Dial::Any,
+                })
             });
             let why = match result {
                 Ok(r) if (200..300).contains(&r.status) => {

@@ -25,7 +25,7 @@ pub fn send_once(
     roots: &trust::Roots,
 ) -> Result<Response, TransportError> {
     let until = Instant::now() + Duration::from_secs(request.timeout_secs);
-    let target = target::parse(&request.url)?;
+    let target = target::parse(request.url.as_str())?;
     let tcp = match proxy {
         // The proxy dials the host, so the family is its choice.
         Some(p) => {
@@ -233,13 +233,13 @@ impl Write for Conn {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Dial, Method};
+    use super::super::{Dial, Method, Url};
     use super::*;
 
     fn request(body: Option<&str>, headers: Vec<(&'static str, String)>) -> Request {
         Request {
             method: Method::Post,
-            url: "http://[2001:db8::1]:8080/hook?k=1".into(),
+            url: Url::parse("http://[2001:db8::1]:8080/hook?k=1").unwrap(),
             headers,
             body: body.map(String::from),
             timeout_secs: 5,
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn the_request_names_its_host_and_length() {
         let r = request(Some("{}"), vec![("Authorization", "Bearer t".into())]);
-        let t = target::parse(&r.url).unwrap();
+        let t = target::parse(r.url.as_str()).unwrap();
         let bytes = request_bytes(&r, &t, t.path, None).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(
@@ -266,7 +266,7 @@ mod tests {
     #[test]
     fn a_line_break_in_a_header_is_refused() {
         let r = request(None, vec![("X-Auth-Key", "k\r\nX-Evil: 1".into())]);
-        let t = target::parse(&r.url).unwrap();
+        let t = target::parse(r.url.as_str()).unwrap();
         let e = request_bytes(&r, &t, t.path, None).unwrap_err();
         assert!(e.to_string().contains("X-Auth-Key"), "{e}");
         assert!(!e.to_string().contains("Evil"));

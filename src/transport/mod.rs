@@ -1,6 +1,8 @@
 //! Outbound HTTP, behind a small seam so the daemon can serve its listener between calls
 //! and tests can count what is sent.
 
+pub use crate::url::Url;
+use crate::url::UrlError;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -43,7 +45,8 @@ impl Method {
 #[derive(Debug)]
 pub struct Request {
     pub method: Method,
-    pub url: String,
+    /// Checked where the request is made (`Url::parse`); its `Debug` shows no path or query.
+    pub url: Url,
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<String>,
     pub timeout_secs: u64,
@@ -134,6 +137,13 @@ impl fmt::Display for TransportError {
 
 use clock::clock_behind;
 
+/// A URL that cannot be requested, named without repeating it.
+impl From<UrlError> for TransportError {
+    fn from(e: UrlError) -> TransportError {
+        TransportError::Connect(format!("the URL {e}"))
+    }
+}
+
 pub trait Transport {
     fn send(&mut self, request: Request) -> Result<Response, TransportError>;
 }
@@ -177,9 +187,9 @@ impl Transport for Http {
                 request.timeout_secs =
                     seconds_left(until, Instant::now()).ok_or(TransportError::TimedOut)?;
             }
-            let proxy = self.proxies.for_url(&request.url);
-            let direct =
-                proxy.is_some() || needs_direct(&request.url, request.dial, self.roots.has_extra());
+            let proxy = self.proxies.for_url(request.url.as_str());
+            let direct = proxy.is_some()
+                || needs_direct(request.url.as_str(), request.dial, self.roots.has_extra());
             let response = if direct {
                 direct::send_once(&request, proxy, &self.roots)?
             } else {
@@ -189,7 +199,7 @@ impl Transport for Http {
             let redirect = matches!(response.status, 301 | 302 | 303 | 307 | 308);
             match location {
                 Some(to) if redirect && hops < request.redirects => {
-                    request.url = redirect_target(&request.url, &to)?;
+                    request.url = redirect_target(request.url.as_str(), &to)?;
                     if response.status == 303 {
                         request.method = Method::Get;
                         request.body = None;
@@ -237,7 +247,7 @@ pub fn seconds_left(until: Instant, now: Instant) -> Option<u64> {
 /// Where a redirect from `current` to `location` leads: an absolute http(s) URL, or a path on
 /// the same origin. A step from https down to http is refused, so a redirect can never send a
 /// request (or a secret in its URL) in the clear.
-pub fn redirect_target(current: &str, location: &str) -> Result<String, TransportError> {
+pub fn redirect_target(current: &str, location: &str) -> Result<Url, TransportError> {
     let location = location.trim();
     let not_http = || {
         TransportError::Redirect(
@@ -258,7 +268,7 @@ pub fn redirect_target(current: &str, location: &str) -> Result<String, Transpor
             redacted(&target)
         )));
     }
-    Ok(target)
+    Url::parse(&target).map_err(|_| not_http())
 }
 
 /// The host a URL names, for messages.
@@ -310,7 +320,7 @@ mod tests {
         let mut inner = Scripted::new(vec![json(Method::Get, "/a", 200, "{}")]);
         let request = |url: &str| Request {
             method: Method::Get,
-            url: url.to_string(),
+            url: Url::parse(url).unwrap(),
             headers: Vec::new(),
             body: None,
             timeout_secs: 15,
@@ -355,7 +365,7 @@ mod tests {
 
     #[test]
     fn redirects_stay_on_https_and_resolve_paths() {
-        let t = |c, l| redirect_target(c, l);
+        let t = |c, l| redirect_target(c, l).map(|u| u.as_str().to_string());
         assert_eq!(t("https://a.io/x?k=1", "/y").unwrap(), "https://a.io/y");
         assert_eq!(
             t("http://a.io:8/x", "https://b.io/z").unwrap(),

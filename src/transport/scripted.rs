@@ -69,20 +69,26 @@ pub fn fail(method: Method, url_part: &'static str, error: TransportError) -> St
 
 impl Transport for Scripted {
     fn send(&mut self, request: Request) -> Result<Response, TransportError> {
-        self.sent
-            .push((request.method, request.url.clone(), request.body.clone()));
+        self.sent.push((
+            request.method,
+            request.url.as_str().to_string(),
+            request.body.clone(),
+        ));
         self.timeouts.push(request.timeout_secs);
-        let step = self
-            .steps
-            .pop_front()
-            .unwrap_or_else(|| panic!("unscripted request {:?} {}", request.method, request.url));
+        let step = self.steps.pop_front().unwrap_or_else(|| {
+            panic!(
+                "unscripted request {:?} {}",
+                request.method,
+                request.url.as_str()
+            )
+        });
         assert!(
-            step.method == request.method && request.url.contains(step.url_part),
+            step.method == request.method && request.url.as_str().contains(step.url_part),
             "expected {:?} …{}…, got {:?} {}",
             step.method,
             step.url_part,
             request.method,
-            request.url
+            request.url.as_str()
         );
         step.answer
     }
