@@ -1,6 +1,11 @@
-//! The kernel's address messages (netlink RTM_NEWADDR), read into addresses with their flags.
+//! The kernel's address messages (netlink RTM_NEWADDR), read into addresses with their flags;
+//! `events` reads address and route changes and decides which can change our address.
 //! Pure: `sys` fetches the bytes. Every length is checked, so any input is an answer or an
 //! error, never a panic (the `netlink` fuzz target holds it to that).
+
+mod events;
+
+pub use events::{counts, events, Event, Watched};
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -14,8 +19,8 @@ const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_CACHEINFO: u16 = 6;
 const IFA_FLAGS: u16 = 8;
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 10;
+pub(crate) const AF_INET: u8 = 2;
+pub(crate) const AF_INET6: u8 = 10;
 
 /// The address flags that matter here (linux/if_addr.h).
 pub const TEMPORARY: u32 = 0x01;
@@ -97,15 +102,15 @@ impl fmt::Display for NetlinkError {
     }
 }
 
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-fn align(n: usize) -> usize {
+pub(crate) fn align(n: usize) -> usize {
     n.saturating_add(3) & !3
 }
 
@@ -149,7 +154,7 @@ pub fn parse_addresses(buf: &[u8]) -> Result<Vec<IfAddr>, NetlinkError> {
 
 /// One RTM_NEWADDR payload: ifaddrmsg, then attributes. `None` for a family other than IPv4
 /// and IPv6, or a message without an address.
-fn address(payload: &[u8]) -> Result<Option<IfAddr>, NetlinkError> {
+pub(crate) fn address(payload: &[u8]) -> Result<Option<IfAddr>, NetlinkError> {
     let head = payload
         .get(..IFADDRMSG_LEN)
         .ok_or(NetlinkError::Truncated)?;
