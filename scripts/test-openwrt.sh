@@ -98,6 +98,7 @@ cat >>"$root/etc/config/dyncfdns" <<'UCI'
 	option healthchecks 'https://hc-ping.com/u'
 	option uptimekuma 'https://kuma.example.com/api/push/k'
 	option detection_timeout '4'
+	option watch_network 'false'
 	option update_timeout '9'
 	option record_cache_ttl '600'
 	option record_comment 'by dyncfdns'
@@ -129,7 +130,7 @@ check "CA files and directories shown read-only in the jail" test "$(field 'tupl
 for pair in HOST_LIST=home.example.com,vpn.example.com IP4_HOST_LIST=a.example.com IP6_HOST_LIST=b.example.com \
     CLOUDFLARE_API_EMAIL=me@example.com CLOUDFLARE_API_URL=http://127.0.0.1:1/client/v4 \
     IP4_PROVIDER=interface:pppoe-wan,cloudflare,ipify IP6_PROVIDER=static:2606:4700:4700::64 UPDATE_INTERVAL=300 \
-    DETECTION_TIMEOUT=4 UPDATE_TIMEOUT=9 RECORD_CACHE_TTL=600 TTL=1 RECORD_COMMENT="by dyncfdns" \
+    DETECTION_TIMEOUT=4 WATCH_NETWORK=false UPDATE_TIMEOUT=9 RECORD_CACHE_TTL=600 TTL=1 RECORD_COMMENT="by dyncfdns" \
     API_PORT=5001 API_BIND=127.0.0.1 CONFIG_FILE="$root/etc/dyncfdns/config.json" LOG_LEVEL=info \
     LOG_FORMAT=json LOG_SYSLOG_SOCKET=/tmp/log ALLOW_CREATE_HOSTS=false PROXIED=false DRY_RUN=true \
     METRICS_PUBLIC=true DELETE_ON_STOP=true DEBUG=true UPDATE_ON_START=false CONFIRM_CHANGES=false NO_PROXY=localhost,.lan \

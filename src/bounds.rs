@@ -12,6 +12,11 @@ pub const RECHECK: u64 = 15;
 /// `once`: when no other provider seconds a new address, the same one is asked again after
 /// this pause (the service asks on its next pass instead, `schedule::RECHECK`).
 pub const ONCE_RECHECK: u64 = 1;
+/// The network watch: a pass starts once the kernel's changes have been quiet this long (a
+/// PPPoE reconnect is a burst of them) ...
+pub const WATCH_SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+/// ... and at most one pass the watch asked for starts in this time, however a link flaps.
+pub const WATCH_GAP: std::time::Duration = std::time::Duration::from_secs(5);
 /// Each heartbeat or notification call.
 pub const REPORT_TIMEOUT: u64 = 2;
 /// All of a pass's notifications and heartbeats after it, together.

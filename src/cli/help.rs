@@ -54,6 +54,7 @@ Variables (see README.md for details; favonia/cloudflare-ddns names work too):
   RECORD_COMMENT         comment on created records (none)
   DETECTION_TIMEOUT      seconds per detection request (5)
   CONFIRM_CHANGES        write a new address only when two answers agree (true)
+  WATCH_NETWORK          a pass when the kernel says the network changed (auto)
   UPDATE_TIMEOUT         seconds per Cloudflare request (15)
   RECORD_CACHE_TTL       seconds before records are read again, 0 = every pass (3600)
   DRY_RUN                log what would change, write nothing (false)

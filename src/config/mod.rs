@@ -14,7 +14,7 @@ mod vars;
 
 pub use model::{
     Auth, Cloudflare, Config, ConfigError, Confirm, CreatePolicy, Detection, Family, Lifecycle,
-    Origin, Provider, Reporters, Secret, StatusApi, DEFAULT_API_URL,
+    Origin, Provider, Reporters, Secret, StatusApi, WatchNetwork, DEFAULT_API_URL,
 };
 pub use parsers::{check_host, normalize_host, parse_bool};
 pub use reader::Source;
@@ -216,6 +216,26 @@ fn detection(r: &mut Reader) -> Detection {
             Confirm::NextPass
         } else {
             Confirm::Off
+        },
+        watch: watch_network(r),
+    }
+}
+
+fn watch_network(r: &mut Reader) -> WatchNetwork {
+    let Some(v) = r.text("WATCH_NETWORK") else {
+        return WatchNetwork::Auto;
+    };
+    match v.to_ascii_lowercase().as_str() {
+        "auto" => WatchNetwork::Auto,
+        other => match parse_bool(other) {
+            Some(true) => WatchNetwork::On,
+            Some(false) => WatchNetwork::Off,
+            None => {
+                r.problems.push(format!(
+                    "WATCH_NETWORK: expected auto, true or false, got {v:?}"
+                ));
+                WatchNetwork::Auto
+            }
         },
     }
 }

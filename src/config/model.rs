@@ -151,6 +151,17 @@ pub struct Detection {
     pub timeout: u64,
     /// How a new address from a remote provider is confirmed before it is written.
     pub confirm: Confirm,
+    /// `WATCH_NETWORK`: a pass soon after the kernel says an address or a default route changed.
+    pub watch: WatchNetwork,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchNetwork {
+    /// Where the socket can be opened (the default).
+    Auto,
+    /// Not being able to open it is an error at start.
+    On,
+    Off,
 }
 
 /// `CONFIRM_CHANGES`: a remote provider's new address is written only once a second answer

@@ -4,7 +4,7 @@
 //! near-miss warnings all come from this table; a unit test fails when the reader asks for a
 //! name that has no row.
 
-use super::model::{Auth, Config, Confirm, Provider, Secret};
+use super::model::{Auth, Config, Confirm, Provider, Secret, WatchNetwork};
 use crate::log::{Format, Level};
 
 pub struct Var {
@@ -70,6 +70,11 @@ pub const VARS: &[Var] = &[
     var("CONFIRM_CHANGES", |c| match c.detection.confirm {
         Confirm::Off => "false (one provider's answer is written)".to_string(),
         Confirm::NextPass | Confirm::InPass => "true".to_string(),
+    }),
+    var("WATCH_NETWORK", |c| match c.detection.watch {
+        WatchNetwork::Auto => "auto (where the kernel's routing socket can be opened)".to_string(),
+        WatchNetwork::On => "true".to_string(),
+        WatchNetwork::Off => "false".to_string(),
     }),
     var("DRY_RUN", |c| c.lifecycle.dry_run.to_string()),
     var("DELETE_ON_STOP", |c| c.lifecycle.delete_on_stop.to_string()),

@@ -11,6 +11,7 @@ use crate::service::schedule::{
     first_pass, next_delay, retry_wait, timeout_ms, ASKED_DURING_PASS, RECHECK,
 };
 use crate::service::signals::{self, Requests};
+use crate::service::watch::{self, Watch};
 use crate::status::Status;
 use crate::sync::{self, Cache, Report};
 use crate::sys::{self, PollFd};
@@ -79,12 +80,14 @@ pub enum RunError {
     Listen(String),
     Signals(std::io::Error),
     Poll(std::io::Error),
+    /// WATCH_NETWORK=true and the kernel's routing socket cannot be opened.
+    Watch(String),
 }
 
 impl RunError {
     /// Whether the configuration must change (exit 2: restarting cannot help).
     pub fn is_configuration(&self) -> bool {
-        matches!(self, RunError::Listen(_))
+        matches!(self, RunError::Listen(_) | RunError::Watch(_))
     }
 }
 
@@ -94,6 +97,7 @@ impl std::fmt::Display for RunError {
             RunError::Listen(why) => f.write_str(why),
             RunError::Signals(e) => write!(f, "cannot install signal handlers: {e}"),
             RunError::Poll(e) => write!(f, "poll failed: {e}"),
+            RunError::Watch(why) => f.write_str(why),
         }
     }
 }
@@ -122,9 +126,14 @@ pub fn run(
         failures: 0,
         outbound: AtOnce(http),
         requests,
+        watch: watch::open(cfg).map_err(RunError::Watch)?,
+        last_watch_pass: None,
     };
     let mut fds: Vec<PollFd> = Vec::new();
     while !requests.stop() {
+        if service.watch_due().is_some_and(|due| Instant::now() >= due) {
+            service.watch_pass(Instant::now());
+        }
         if Instant::now() >= service.next_pass {
             service.pass();
             if let Some(signal) = requests.take_pass() {
@@ -200,6 +209,10 @@ struct Service<'c> {
     failures: u32,
     /// Outbound calls, with the configuration's proxies and CA roots.
     outbound: AtOnce,
+    /// The kernel's address and route changes, when watched (WATCH_NETWORK).
+    watch: Option<Watch>,
+    /// When the last pass the watch asked for was to start.
+    last_watch_pass: Option<Instant>,
     requests: &'c dyn Requests,
 }
 
@@ -310,7 +323,25 @@ impl Service<'_> {
         self.next_pass = self.next_pass.min(at);
     }
 
-    /// Sleeps in poll(2) until the next pass, a status API event or a signal.
+    /// When the watch wants a pass asked for: its changes settled.
+    fn watch_due(&self) -> Option<Instant> {
+        self.watch.as_ref().and_then(Watch::due)
+    }
+
+    /// The watch's changes settled: a pass, as SIGUSR1 asks, but at most one per
+    /// `bounds::WATCH_GAP` (a flapping link).
+    fn watch_pass(&mut self, now: Instant) {
+        let at = self
+            .last_watch_pass
+            .map_or(now, |last| now.max(last + bounds::WATCH_GAP));
+        self.asked("a network change", at);
+        self.last_watch_pass = Some(at);
+        if let Some(w) = self.watch.as_mut() {
+            w.served();
+        }
+    }
+
+    /// Sleeps in poll(2) until the next pass, a status API event, a signal or a network change.
     fn wait(&mut self, signal_fd: i32, fds: &mut Vec<PollFd>) -> Result<(), RunError> {
         let now = Instant::now();
         let deadline = self
@@ -318,8 +349,17 @@ impl Service<'_> {
             .as_ref()
             .and_then(|l| l.next_deadline())
             .map_or(self.next_pass, |d| d.min(self.next_pass));
+        let deadline = self.watch_due().map_or(deadline, |d| d.min(deadline));
         fds.clear();
         fds.push(sys::pollfd(signal_fd, sys::POLLIN));
+        // The watch's socket, when on, comes next; the listener's after.
+        let first_listener = match &self.watch {
+            Some(w) => {
+                fds.push(sys::pollfd(w.fd(), sys::POLLIN));
+                2
+            }
+            None => 1,
+        };
         if let Some(l) = &self.listener {
             l.pollfds(fds);
         }
@@ -332,6 +372,11 @@ impl Service<'_> {
         if fds[0].revents != 0 {
             signals::drain(signal_fd);
         }
+        if first_listener == 2 && fds[1].revents != 0 {
+            if let Some(w) = self.watch.as_mut() {
+                w.read(Instant::now());
+            }
+        }
         let mut t = serving(
             self.listener.as_mut(),
             &self.status,
@@ -341,7 +386,7 @@ impl Service<'_> {
             self.requests,
         );
         if let Some(l) = t.listener.as_deref_mut() {
-            l.handle(&fds[1..], &t.answers, Instant::now());
+            l.handle(&fds[first_listener..], &t.answers, Instant::now());
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 
 mod netlink;
-pub use netlink::{dump_addresses, interface_index};
+pub use netlink::{dump_addresses, dump_routes, interface_index, open_watch, read_watch};
 
 pub use libc::pollfd as PollFd;
 pub use libc::{POLLIN, POLLOUT};

@@ -1,6 +1,6 @@
-//! The kernel's routing socket (netlink, NETLINK_ROUTE): an address dump, whose messages are
-//! read by the pure `crate::netlink`. Only the framing needed to know when the dump ends is
-//! looked at here.
+//! The kernel's routing socket (netlink, NETLINK_ROUTE): address and route dumps, and the
+//! nonblocking socket the poll loop watches for changes; their messages are read by the pure
+//! `crate::netlink`. Only the framing needed to know when a dump ends is looked at here.
 
 use std::ffi::CString;
 use std::io;
@@ -23,11 +23,21 @@ pub fn interface_index(name: &str) -> Option<u32> {
 /// The raw answer to an RTM_GETADDR dump of one address family (`libc::AF_INET6` or
 /// `AF_INET`): every message up to and including NLMSG_DONE. Waits at most 2 s for the kernel.
 pub fn dump_addresses(family: u8) -> io::Result<Vec<u8>> {
+    // ifaddrmsg is 8 bytes.
+    dump(libc::RTM_GETADDR, family, 8)
+}
+
+/// The same for the routes (RTM_GETROUTE; rtmsg is 12 bytes), to learn the default routes.
+pub fn dump_routes(family: u8) -> io::Result<Vec<u8>> {
+    dump(libc::RTM_GETROUTE, family, 12)
+}
+
+fn dump(kind: u16, family: u8, header: usize) -> io::Result<Vec<u8>> {
     let socket = open()?;
-    let mut request = [0u8; NLMSG_HDRLEN + 8];
+    let mut request = vec![0u8; NLMSG_HDRLEN + header];
     let len = request.len() as u32;
     request[0..4].copy_from_slice(&len.to_ne_bytes());
-    request[4..6].copy_from_slice(&libc::RTM_GETADDR.to_ne_bytes());
+    request[4..6].copy_from_slice(&kind.to_ne_bytes());
     let flags = (libc::NLM_F_REQUEST | libc::NLM_F_DUMP) as u16;
     request[6..8].copy_from_slice(&flags.to_ne_bytes());
     request[8..12].copy_from_slice(&1u32.to_ne_bytes());
@@ -62,6 +72,73 @@ pub fn dump_addresses(family: u8) -> io::Result<Vec<u8>> {
         if ends_dump(chunk) {
             return Ok(out);
         }
+    }
+}
+
+/// The address and route groups of both families, as the kernel numbers them.
+const WATCH_GROUPS: u32 = 0x10 | 0x40 | 0x100 | 0x400;
+/// A burst (a PPPoE reconnect) fits; more is dropped by the kernel and read as "changed".
+const WATCH_BUFFER: libc::c_int = 64 * 1024;
+
+/// A nonblocking socket subscribed to address and route changes, for the poll loop.
+pub fn open_watch() -> io::Result<OwnedFd> {
+    // SAFETY: plain socket(2) call; the result is checked before use.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
+            libc::NETLINK_ROUTE,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh descriptor that nothing else owns.
+    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: the option value is a live c_int of the size passed.
+    let r = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&WATCH_BUFFER as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: sockaddr_nl is plain data; all-zero is its valid "any" value.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    addr.nl_groups = WATCH_GROUPS;
+    // SAFETY: the pointer and length describe the live sockaddr_nl.
+    let r = unsafe {
+        libc::bind(
+            socket.as_raw_fd(),
+            (&addr as *const libc::sockaddr_nl).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(socket)
+}
+
+/// One datagram of the watch into `buf`: `Ok(None)` when nothing is waiting. An overrun
+/// (ENOBUFS: the kernel dropped messages) is `Ok(Some(0))`: something changed, unknown what.
+pub fn read_watch(fd: i32, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    // SAFETY: the pointer and length describe the live, writable buffer.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n >= 0 {
+        return Ok(Some(n as usize));
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) => Ok(None),
+        Some(libc::ENOBUFS) => Ok(Some(0)),
+        _ => Err(e),
     }
 }
 
