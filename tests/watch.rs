@@ -18,13 +18,15 @@ fn service_env(cf: &FakeCloudflare) -> Vec<(String, String)> {
         ("CLOUDFLARE_API_URL", cf.api_url().as_str()),
         ("IP4_PROVIDER", "none"),
         ("IP6_PROVIDER", "interface:dy0"),
-        ("API_PORT", "0"),
+        ("API_BIND", "127.0.0.1"),
+        ("API_TOKEN", "watch-token"),
         ("UPDATE_INTERVAL", "3600"),
         ("UPDATE_TIMEOUT", "5"),
         ("LOG_LEVEL", "debug"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain([("API_PORT".to_string(), free_port().to_string())])
     .collect()
 }
 
@@ -91,6 +93,14 @@ fn an_address_change_reaches_cloudflare_within_seconds() {
             d.log()
         );
         assert_eq!(aaaa(&cf), "2a01:4f8:10:2::7");
+        // /metrics counts what the watch read and the passes it asked for.
+        let m = get(d.port, "/metrics", Some("Bearer watch-token")).body;
+        let passes = m
+            .lines()
+            .find_map(|l| l.strip_prefix("dyncfdns_network_passes_total "))
+            .and_then(|n| n.parse::<u64>().ok());
+        assert!(passes.is_some_and(|n| n >= 2), "{m}");
+        assert!(m.contains("dyncfdns_network_events_total "), "{m}");
         let (status, _) = d.terminate();
         assert_eq!(status.code(), Some(0));
     });

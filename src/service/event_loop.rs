@@ -262,6 +262,9 @@ impl Service<'_> {
         report.log_summary();
         let end = Instant::now();
         let unix = clock::now_unix();
+        if let Some(w) = &self.watch {
+            self.status.record_watch(w.events, w.passes);
+        }
         self.status.record_pass(&report, unix, end);
         self.failures = if report.ok() { 0 } else { self.failures + 1 };
         self.next_pass = start + next_delay(self.failures, cfg.lifecycle.update_interval);

@@ -15,6 +15,8 @@ pub struct Metrics {
     /// family -> (provider that answered, seconds the detection took), from the last pass.
     detections: BTreeMap<&'static str, (Option<String>, f64)>,
     last_success: Option<u64>,
+    /// The network watch's (changes read, passes they asked for), when it runs.
+    pub network: Option<(u64, u64)>,
 }
 
 impl Metrics {
@@ -42,9 +44,30 @@ impl Metrics {
     pub fn render(&self, records: &[RecordStatus]) -> String {
         let mut out = String::with_capacity(2048);
         self.render_passes(&mut out);
+        self.render_network(&mut out);
         self.render_detections(&mut out);
         render_records(&mut out, records);
         out
+    }
+
+    fn render_network(&self, out: &mut String) {
+        let Some((events, passes)) = self.network else {
+            return;
+        };
+        header(
+            out,
+            "network_events_total",
+            "counter",
+            "Address and route changes the network watch read (WATCH_NETWORK).",
+        );
+        let _ = writeln!(out, "dyncfdns_network_events_total {events}");
+        header(
+            out,
+            "network_passes_total",
+            "counter",
+            "Passes a network change asked for.",
+        );
+        let _ = writeln!(out, "dyncfdns_network_passes_total {passes}");
     }
 
     fn render_passes(&self, out: &mut String) {

@@ -106,6 +106,11 @@ impl Status {
         }
     }
 
+    /// The network watch's counts, shown by /metrics from the next pass on.
+    pub fn record_watch(&mut self, events: u64, passes: u64) {
+        self.metrics.network = Some((events, passes));
+    }
+
     pub fn metrics_text(&self) -> String {
         self.metrics.render(&self.records)
     }
