@@ -345,7 +345,6 @@ fn the_direct_client_keeps_the_calls_deadline() {
 /// one process each do as told (with a process-wide setting, the second was silently dropped).
 #[test]
 fn proxies_are_the_transports_own_in_process() {
-    use dyncfdns::config::{self, Source};
     use dyncfdns::sync::{run_pass, Cache};
     use dyncfdns::transport::Http;
     let cf = FakeCloudflare::start_direct();
@@ -356,14 +355,7 @@ fn proxies_are_the_transports_own_in_process() {
     let mut e = env(&cf, &ip, "a.example.com");
     set(&mut e, "HTTP_PROXY", &proxy.url(""));
     set(&mut e, "CONFIRM_CHANGES", "false");
-    let vars: std::collections::HashMap<String, String> = e.into_iter().collect();
-    let var = move |k: &str| vars.get(k).cloned();
-    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
-    let mut cfg = config::parse(&Source {
-        var: &var,
-        read_file: &read_file,
-    })
-    .expect("valid config");
+    let mut cfg = config_of(e);
     let mut plain = Http::plain();
     assert!(run_pass(&cfg, &mut Cache::default(), &mut plain, 1000).ok());
     assert!(proxy.tunnels().is_empty(), "{:?}", proxy.tunnels());
@@ -382,7 +374,6 @@ fn proxies_are_the_transports_own_in_process() {
 /// handed, so a test runs the service's loop with a proxy and a scripted stop.
 #[test]
 fn the_event_loop_runs_in_process_with_a_proxy_and_a_scripted_stop() {
-    use dyncfdns::config::{self, Source};
     use dyncfdns::service::{event_loop, signals::Requests};
     use dyncfdns::transport::Http;
     struct StopWhen<F: Fn() -> bool>(F);
@@ -402,14 +393,7 @@ fn the_event_loop_runs_in_process_with_a_proxy_and_a_scripted_stop() {
     let mut e = env(&cf, &ip, "a.example.com");
     set(&mut e, "HTTP_PROXY", &proxy.url(""));
     set(&mut e, "CONFIRM_CHANGES", "false");
-    let vars: std::collections::HashMap<String, String> = e.into_iter().collect();
-    let var = move |k: &str| vars.get(k).cloned();
-    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
-    let mut cfg = config::parse(&Source {
-        var: &var,
-        read_file: &read_file,
-    })
-    .expect("valid config");
+    let mut cfg = config_of(e);
     let http = Http::new(cfg.proxies.clone(), &mut cfg.trust);
     let started = std::time::Instant::now();
     let updated = StopWhen(|| {

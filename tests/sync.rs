@@ -3,10 +3,9 @@
 mod common;
 
 use common::*;
-use dyncfdns::config::{self, Config, Source};
+use dyncfdns::config::{self, Config};
 use dyncfdns::sync::{run_pass, Cache};
 use dyncfdns::transport::Http;
-use std::collections::HashMap;
 
 const OLD: &str = "93.184.216.34";
 const NEW: &str = "8.8.4.4";
@@ -284,14 +283,7 @@ fn a_host_in_no_visible_zone_is_named_with_a_hint() {
 
 /// As `once` runs a pass: a lone provider's new address is asked for again within it.
 fn in_process_config(cf: &FakeCloudflare, ip: &IpEcho, hosts: &str) -> Config {
-    let vars: HashMap<String, String> = env(cf, ip, hosts).into_iter().collect();
-    let var = move |k: &str| vars.get(k).cloned();
-    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
-    let mut cfg = config::parse(&Source {
-        var: &var,
-        read_file: &read_file,
-    })
-    .expect("valid config");
+    let mut cfg = config_of(env(cf, ip, hosts));
     cfg.detection.confirm = config::Confirm::InPass;
     cfg
 }

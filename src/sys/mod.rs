@@ -252,14 +252,19 @@ pub fn drain(fd: RawFd) {
 /// Sets a socket's send buffer (SO_SNDBUF; the kernel doubles it for its bookkeeping).
 pub fn set_send_buffer(fd: RawFd, bytes: usize) -> io::Result<()> {
     let size = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-    // SAFETY: the option value is a live c_int and the length is its size.
+    set_socket_option(fd, libc::SO_SNDBUF, &size)
+}
+
+/// setsockopt(2) at SOL_SOCKET with a plain value (`c_int`, `timeval`).
+fn set_socket_option<T: Copy>(fd: RawFd, name: libc::c_int, value: &T) -> io::Result<()> {
+    // SAFETY: the option value is a live T and the length is its size.
     let rc = unsafe {
         libc::setsockopt(
             fd,
             libc::SOL_SOCKET,
-            libc::SO_SNDBUF,
-            (&size as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            name,
+            (value as *const T).cast(),
+            std::mem::size_of::<T>() as libc::socklen_t,
         )
     };
     if rc != 0 {

@@ -82,32 +82,8 @@ const WATCH_BUFFER: libc::c_int = 64 * 1024;
 
 /// A nonblocking socket subscribed to address and route changes, for the poll loop.
 pub fn open_watch() -> io::Result<OwnedFd> {
-    // SAFETY: plain socket(2) call; the result is checked before use.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK,
-            libc::NETLINK_ROUTE,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh descriptor that nothing else owns.
-    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: the option value is a live c_int of the size passed.
-    let r = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            (&WATCH_BUFFER as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let socket = socket(libc::SOCK_NONBLOCK)?;
+    super::set_socket_option(socket.as_raw_fd(), libc::SO_RCVBUF, &WATCH_BUFFER)?;
     // SAFETY: sockaddr_nl is plain data; all-zero is its valid "any" value.
     let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
     addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
@@ -142,12 +118,24 @@ pub fn read_watch(fd: i32, buf: &mut [u8]) -> io::Result<Option<usize>> {
     }
 }
 
+/// A routing socket for one dump, whose reads wait at most 2 s for the kernel.
 fn open() -> io::Result<OwnedFd> {
+    let socket = socket(0)?;
+    let wait = libc::timeval {
+        tv_sec: 2,
+        tv_usec: 0,
+    };
+    super::set_socket_option(socket.as_raw_fd(), libc::SO_RCVTIMEO, &wait)?;
+    Ok(socket)
+}
+
+/// A NETLINK_ROUTE socket, close-on-exec, with `flags` added (SOCK_NONBLOCK).
+fn socket(flags: libc::c_int) -> io::Result<OwnedFd> {
     // SAFETY: plain socket(2) call; the result is checked before use.
     let fd = unsafe {
         libc::socket(
             libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC | flags,
             libc::NETLINK_ROUTE,
         )
     };
@@ -155,25 +143,7 @@ fn open() -> io::Result<OwnedFd> {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: fd is a fresh descriptor that nothing else owns.
-    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-    let wait = libc::timeval {
-        tv_sec: 2,
-        tv_usec: 0,
-    };
-    // SAFETY: the option value is a live timeval of the size passed.
-    let r = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&wait as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    if r != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(socket)
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// Whether a datagram holds the message that ends a dump (DONE, or an error answer).

@@ -44,6 +44,19 @@ pub fn env(cf: &FakeCloudflare, ip: &IpEcho, hosts: &str) -> Vec<(String, String
     .collect()
 }
 
+/// The configuration `env` makes, parsed in process (no files), for tests that run a pass or
+/// the loop without the binary.
+pub fn config_of(env: Vec<(String, String)>) -> dyncfdns::config::Config {
+    let vars: std::collections::HashMap<String, String> = env.into_iter().collect();
+    let var = move |k: &str| vars.get(k).cloned();
+    let read_file = |_: &str| Err(std::io::Error::other("no files here"));
+    dyncfdns::config::parse(&dyncfdns::config::Source {
+        var: &var,
+        read_file: &read_file,
+    })
+    .expect("valid config")
+}
+
 /// For a service test about something else with one provider: its new address is written at
 /// once instead of on the next try 15 s later (that rule is tested in tests/confirm.rs).
 pub fn one_answer_is_enough(env: &mut Vec<(String, String)>) {
