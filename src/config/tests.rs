@@ -531,3 +531,20 @@ fn every_name_the_reader_asks_for_is_described() {
         .collect();
     assert!(undescribed.is_empty(), "no row for {undescribed:?}");
 }
+
+#[test]
+fn the_network_watch_is_auto_unless_set() {
+    assert_eq!(
+        parse_map(&with(&[])).unwrap().detection.watch,
+        WatchNetwork::Auto
+    );
+    let off = parse_map(&with(&[("WATCH_NETWORK", "false")])).unwrap();
+    assert_eq!(off.detection.watch, WatchNetwork::Off);
+    let on = parse_map(&with(&[("WATCH_NETWORK", "TRUE")])).unwrap();
+    assert_eq!(on.detection.watch, WatchNetwork::On);
+    let p = problems(&with(&[("WATCH_NETWORK", "sometimes")]));
+    assert!(
+        p[0].starts_with("WATCH_NETWORK: expected auto, true or false"),
+        "{p:?}"
+    );
+}

@@ -160,6 +160,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn watch_network_false_opens_nothing() {
+        let var = |k: &str| match k {
+            "HOST_LIST" => Some("a.example.com".to_string()),
+            "CLOUDFLARE_API_TOKEN" => Some("t".to_string()),
+            "WATCH_NETWORK" => Some("false".to_string()),
+            _ => None,
+        };
+        let read_file = |_: &str| Err(std::io::Error::other("no files here"));
+        let source = crate::config::Source {
+            var: &var,
+            read_file: &read_file,
+        };
+        let cfg = crate::config::parse(&source).unwrap();
+        assert!(open(&cfg).unwrap().is_none());
+    }
+
+    #[test]
     fn the_default_path_follows_the_routes() {
         let mut w = Watched::DefaultPath(vec![2]);
         follow(
