@@ -17,6 +17,12 @@ pub const ONCE_RECHECK: u64 = 1;
 pub const WATCH_SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 /// ... and at most one pass the watch asked for starts in this time, however a link flaps.
 pub const WATCH_GAP: std::time::Duration = std::time::Duration::from_secs(5);
+/// Changes that never go quiet (a link flapping faster than the settle time) still ask for a
+/// pass this long after the first of them.
+pub const WATCH_LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The watch's datagrams read per wake of the poll loop: a flood of them cannot keep the loop
+/// from the status API and the pass; the rest wait for the next wake (poll is level-triggered).
+pub const WATCH_READS: usize = 64;
 /// Each heartbeat or notification call.
 pub const REPORT_TIMEOUT: u64 = 2;
 /// All of a pass's notifications and heartbeats after it, together.

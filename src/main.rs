@@ -250,12 +250,14 @@ fn run_check(offline: bool) -> ExitCode {
         Err(code) => return code,
     };
     if offline {
-        print!("{}", check::configuration(&cfg));
-        return ExitCode::SUCCESS;
+        return findings(check::offline(&cfg));
     }
     let mut outbound = event_loop::AtOnce(outbound(&mut cfg));
     no_next_pass(&mut cfg);
-    let found = check::run(&cfg, &mut outbound, clock::now_unix());
+    findings(check::run(&cfg, &mut outbound, clock::now_unix()))
+}
+
+fn findings(found: check::Findings) -> ExitCode {
     print!("{}", found.text);
     if found.problems == 0 {
         ExitCode::SUCCESS

@@ -44,6 +44,25 @@ fn an_address_change_reaches_cloudflare_within_seconds() {
         let cf = FakeCloudflare::start_direct();
         let z = cf.add_zone("example.com");
         cf.add_record(&z, "six.example.com", "AAAA", OLD6, 1, false, None);
+        // `check` says which interfaces count: the one interface: names, or, for a remote
+        // provider, the one the default route leaves by.
+        let env = service_env(&cf);
+        let said = run(&["check", "--offline"], &env).stdout;
+        assert!(
+            said.contains("network watch: on: the interfaces interface: names (dy0)"),
+            "{said}"
+        );
+        sh("ip -6 route add default via fe80::1 dev dy0");
+        let mut remote = env.clone();
+        remote.push((
+            "IP6_PROVIDER".to_string(),
+            "url:http://127.0.0.1:9/".to_string(),
+        ));
+        let said = run(&["check", "--offline"], &remote).stdout;
+        assert!(
+            said.contains("the default routes and the interfaces that carry them (dy0)"),
+            "{said}"
+        );
         let d = Daemon::start(&service_env(&cf), &work_dir("watch", "change"));
         d.wait_for("watching the network", 1, LONG);
         d.wait_for("pass ok", 1, LONG);

@@ -26,9 +26,40 @@ pub fn configuration(cfg: &Config) -> String {
     text
 }
 
-pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
+/// `check --offline`: the configuration and what can be learnt on this machine alone.
+pub fn offline(cfg: &Config) -> Findings {
+    let (mut text, problems) = local(cfg);
+    conclude(
+        &mut text,
+        &problems,
+        "ready as far as this machine can tell",
+    );
+    Findings {
+        text,
+        problems: problems.len(),
+    }
+}
+
+fn local(cfg: &Config) -> (String, Vec<String>) {
     let mut text = configuration(cfg);
-    let mut problems = Vec::new();
+    let (watch, problem) = crate::service::watch::summary(cfg);
+    let _ = writeln!(text, "\nnetwork watch: {watch}");
+    (text, problem.into_iter().collect())
+}
+
+fn conclude(text: &mut String, problems: &[String], ready: &str) {
+    if problems.is_empty() {
+        let _ = writeln!(text, "\n{ready}");
+    } else {
+        let _ = writeln!(text, "\n{} problem(s):", problems.len());
+        for p in problems {
+            let _ = writeln!(text, "  - {p}");
+        }
+    }
+}
+
+pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
+    let (mut text, mut problems) = local(cfg);
     text.push_str("\nCloudflare:\n");
     match Client::new(&cfg.cloudflare, transport).verify() {
         Ok(Credential::Active) => text.push_str("  credential: works\n"),
@@ -42,14 +73,7 @@ pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
     let mut cache = Cache::default();
     let report = sync::run_pass(&dry, &mut cache, transport, now);
     describe_pass(&report, &cache, &mut text, &mut problems);
-    if problems.is_empty() {
-        text.push_str("\nready: a pass would succeed\n");
-    } else {
-        let _ = writeln!(text, "\n{} problem(s):", problems.len());
-        for p in &problems {
-            let _ = writeln!(text, "  - {p}");
-        }
-    }
+    conclude(&mut text, &problems, "ready: a pass would succeed");
     Findings {
         text,
         problems: problems.len(),

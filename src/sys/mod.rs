@@ -12,7 +12,9 @@ use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 
 mod netlink;
-pub use netlink::{dump_addresses, dump_routes, interface_index, open_watch, read_watch};
+pub use netlink::{
+    dump_addresses, dump_routes, interface_index, interface_name, open_watch, read_watch,
+};
 
 pub use libc::pollfd as PollFd;
 pub use libc::{POLLIN, POLLOUT};

@@ -20,6 +20,18 @@ pub fn interface_index(name: &str) -> Option<u32> {
     (index != 0).then_some(index)
 }
 
+/// The name of interface `index`, or `None` when there is none (any more).
+pub fn interface_name(index: u32) -> Option<String> {
+    let mut buf = [0u8; libc::IF_NAMESIZE];
+    // SAFETY: buf is writable and IF_NAMESIZE long, as if_indextoname requires.
+    let r = unsafe { libc::if_indextoname(index, buf.as_mut_ptr().cast()) };
+    if r.is_null() {
+        return None;
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..len]).into_owned())
+}
+
 /// The raw answer to an RTM_GETADDR dump of one address family (`libc::AF_INET6` or
 /// `AF_INET`): every message up to and including NLMSG_DONE. Waits at most 2 s for the kernel.
 pub fn dump_addresses(family: u8) -> io::Result<Vec<u8>> {
