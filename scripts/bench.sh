@@ -8,10 +8,20 @@
 #   scripts/bench.sh networks            only the RSS cost of CA files, one-family dials, a proxy
 #   scripts/bench.sh calls               only Cloudflare calls and detection requests per pass
 #   scripts/bench.sh peak                only the peak RSS of `once` (VmHWM at its exit)
+#   scripts/bench.sh watch               only the network watch, in a network namespace of its
+#                                        own (root): change to write, unrelated changes, idle
+#                                        cost; BEFORE=<git rev> adds that build's idle cost
 # Everything runs against the fake Cloudflare on 127.0.0.1. Needs wrk and openssl
 # (Debian: wrk, openssl). Values are medians of RUNS runs; the machine is noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The watch's rows change addresses and routes: in a network namespace of their own.
+if [ "${1:-}" = watch ] && [ -z "${BENCH_NETNS:-}" ]; then
+    [ "$(id -u)" = 0 ] || { echo "scripts/bench.sh watch: needs root (a network namespace)" >&2; exit 1; }
+    exec unshare -n env BENCH_NETNS=1 bash "$0" "$@"
+fi
+[ -z "${BENCH_NETNS:-}" ] || ip link set lo up
 
 runs=${RUNS:-5}
 idle_secs=${IDLE_SECONDS:-60}
@@ -357,6 +367,95 @@ peak_rows() {
     row "peak RSS, \`once\` with a TLS handshake (untrusted local cert; VmHWM at exit, env -i)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"
 }
 
+# --- the network watch (issue 24), in this script's own network namespace ----------------------
+# The fake's writes, and the ms from an address change on dy0 until both zones' records hold it.
+writes_now() { "$fake" writes "$port"; }
+change_to_write() { # new address (dy0 gets it, the old one goes), old address -> ms
+    local w0 t0
+    w0=$(writes_now); t0=$(now_ms)
+    ip addr add "$1/32" dev dy0 && ip addr del "$2/32" dev dy0
+    for _ in $(seq 1 1000); do [ "$(writes_now)" -ge $((w0 + 2)) ] && break; sleep 0.01; done
+    [ "$(writes_now)" -ge $((w0 + 2)) ] || { echo "no write after the change to $1:" >&2; cat "$work/w.log" >&2; exit 1; }
+    echo $(( $(now_ms) - t0 ))
+}
+# Ten changes, each after the watch's gap (5 s), as the address and, with remote providers, the
+# answer of both (two answers must agree) move together. Prints "median worst".
+ten_changes() { # remote|interface
+    local took=() old=93.184.216.34 new i
+    for i in $(seq 1 10); do
+        new=93.184.216.$((100 + i))
+        [ "$1" = interface ] || "$fake" set-ip "$port" "$new"
+        sleep 5.5
+        took+=("$(change_to_write "$new" "$old")")
+        old=$new
+    done
+    ip addr add 93.184.216.34/32 dev dy0
+    ip addr del "$old/32" dev dy0
+    echo "$(printf '%s\n' "${took[@]}" | median) $(printf '%s\n' "${took[@]}" | sort -n | tail -n1)"
+}
+watch_rows() {
+    local med worst k0 a0 v1 v2 rss_on rss_off c idle=${WATCH_IDLE:-30}
+    local providers="IP4_PROVIDER=url:http://127.0.0.1:$port/ip,url:http://127.0.0.1:$port/ip2"
+    ip link add dy0 type veth peer name dy1
+    ip link set dy0 up; ip link set dy1 up
+    # /32s: deleting a subnet's primary address would take its secondaries with it.
+    ip addr add 93.184.216.34/32 dev dy0
+    ip route add default dev dy0
+    for mode in interface remote; do
+        start_fake
+        if [ "$mode" = interface ]; then
+            start_daemon 3600 "$work/w.log" IP4_PROVIDER=interface:dy0
+        else
+            start_daemon 3600 "$work/w.log" "$providers"
+        fi
+        wait_passes 1 "$work/w.log"
+        grep -q 'watching the network' "$work/w.log" || { echo "the watch is off:" >&2; cat "$work/w.log" >&2; exit 1; }
+        read -r med worst < <(ten_changes "$mode")
+        row "address change to both zones written, UPDATE_INTERVAL=3600, $mode (10 changes)" \
+            "median $med ms, worst $worst ms" "<= 2000 ms" "without the watch: up to UPDATE_INTERVAL"
+        stop_daemon; stop_fake
+    done
+    # Changes that cannot move our address: a veth with a global address off the default path,
+    # a link-local address on dy0.
+    start_fake
+    start_daemon 3600 "$work/w.log" "$providers"
+    wait_passes 1 "$work/w.log"
+    k0=$("$fake" calls "$port"); a0=$("$fake" asks "$port")
+    ip link add dz0 type veth peer name dz1; ip link set dz0 up
+    ip addr add 198.51.100.7/24 dev dz0
+    ip addr add fe80::77/64 dev dy0 nodad
+    ip link del dz0
+    sleep 3
+    row "  calls after unrelated changes (a veth off the default path, a link-local address), 3 s" \
+        "$(( $("$fake" calls "$port") - k0 )) Cloudflare, $(( $("$fake" asks "$port") - a0 )) detection" "0, 0" ""
+    stop_daemon; stop_fake
+    # The idle cost, with the watch and without it.
+    read -r rss_on c < <(idle_rss_with ok)
+    read -r rss_off c < <(idle_rss_with ok WATCH_NETWORK=false)
+    row "  RSS of the idle service after 10 passes, watch on / off" "$rss_on / $rss_off KB ($(delta $((rss_on - rss_off))))" "" ""
+    for setting in auto false; do
+        start_fake
+        start_daemon 3600 "$work/w.log" WATCH_NETWORK=$setting
+        wait_passes 2 "$work/w.log"  # the start's change, written on the recheck 15 s later
+        sleep 1
+        v1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$daemon_pid/status")
+        sleep "$idle"
+        v2=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$daemon_pid/status")
+        row "  voluntary context switches in $idle idle seconds, WATCH_NETWORK=$setting" "$((v2 - v1))" "0" ""
+        stop_daemon; stop_fake
+    done
+    if [ -n "${BEFORE:-}" ]; then
+        git worktree add --detach "$work/before" "$BEFORE" >/dev/null 2>&1
+        (cd "$work/before" && scripts/build-static.sh amd64 >/dev/null)
+        local now_bin=$bin
+        bin=$work/before/target/static/dyncfdns-amd64
+        read -r rss_off c < <(idle_rss_with ok)
+        row "  RSS of the idle service after 10 passes, build $BEFORE" "$rss_off KB" "" ""
+        bin=$now_bin
+        git worktree remove --force "$work/before"
+    fi
+}
+
 print_table() {
     cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
     echo
@@ -375,6 +474,7 @@ case "${1:-}" in
     networks) network_rows; print_table; exit 0 ;;
     calls) calls_rows; print_table; exit 0 ;;
     peak) peak_rows; print_table; exit 0 ;;
+    watch) watch_rows; print_table; exit 0 ;;
 esac
 
 # --- sizes ------------------------------------------------------------------------------------
@@ -430,7 +530,8 @@ row "CPU time per steady-state pass" "$(printf '%s\n' "${cpu[@]}" | median) µs"
 
 start_fake
 start_daemon 3600 "$work/d.log"
-wait_passes 1 "$work/d.log"
+# One provider: the start's change is written on the second pass, 15 s later; idle after it.
+wait_passes 2 "$work/d.log"
 sleep 1
 v1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$daemon_pid/status")
 sleep "$idle_secs"
