@@ -16,6 +16,7 @@ pub mod cloudflare;
 pub mod config;
 pub mod detect;
 pub mod dns;
+pub mod hostid;
 pub mod http;
 pub mod json;
 #[macro_use]

@@ -33,7 +33,8 @@ Flags:
 Variables (see README.md for details; favonia/cloudflare-ddns names work too):
   HOST_LIST              comma-separated host names to keep updated
   IP4_HOST_LIST          hosts that get A records (default: HOST_LIST)
-  IP6_HOST_LIST          hosts that get AAAA records (default: HOST_LIST)
+  IP6_HOST_LIST          hosts that get AAAA records (default: HOST_LIST); a LAN device by
+                         its host ID: nas.example.com{hostid6=::11:22ff:fe33:4455}
   CLOUDFLARE_API_TOKEN   API token with Zone:Read + DNS:Edit (or *_FILE)
   CLOUDFLARE_API_KEY     Global API Key, with CLOUDFLARE_API_EMAIL (or *_FILE)
   CLOUDFLARE_API_EMAIL   account email for the Global API Key
@@ -49,6 +50,7 @@ Variables (see README.md for details; favonia/cloudflare-ddns names work too):
                          providers: cloudflare, ipify, icanhazip, local, url:<URL>,
                          url.via4:<URL>, url.via6:<URL>, interface:<name>,
                          static:<address>, none
+  IP6_PREFIX_LEN         prefix bits kept under a host ID (64; an answer's own /n wins)
   TTL                    TTL of created records, 1 = automatic (1)
   PROXIED                proxy created records through Cloudflare (false)
   RECORD_COMMENT         comment on created records (none)

@@ -3,6 +3,7 @@
 //! status API token.
 
 mod files;
+mod hosts;
 mod model;
 mod names;
 mod network;
@@ -122,7 +123,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
                 .push(format!("{name} has no equivalent in dyncfdns: {fix}"));
         }
     }
-    let (ip4_hosts, ip6_hosts) = host_lists(&mut r);
+    let (ip4_hosts, ip6_hosts) = hosts::lists(&mut r);
     let cloudflare = cloudflare(&mut r);
     let create = CreatePolicy {
         allowed: r.boolean("ALLOW_CREATE_HOSTS", false),
@@ -132,6 +133,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     };
     let detection = detection(&mut r);
     wanted_family_is_off(&mut r, &ip6_hosts, &detection);
+    let host_ids = hosts::host_ids(&mut r, &ip6_hosts, detection.ip6_prefix_len);
     let lifecycle = lifecycle(&mut r);
     let log_level = r.log_level();
     let log_format = log_format(&mut r);
@@ -153,6 +155,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         hosts,
         ip4_hosts,
         ip6_hosts,
+        host_ids,
         cloudflare,
         create,
         detection,
@@ -218,6 +221,7 @@ fn detection(r: &mut Reader) -> Detection {
             Confirm::Off
         },
         watch: watch_network(r),
+        ip6_prefix_len: r.number("IP6_PREFIX_LEN", 64, 1, 128) as u8,
     }
 }
 
@@ -238,42 +242,6 @@ fn watch_network(r: &mut Reader) -> WatchNetwork {
             }
         },
     }
-}
-
-/// The hosts of each family: IP4_HOST_LIST / IP6_HOST_LIST, else HOST_LIST (or favonia's
-/// DOMAINS) together with favonia's IP4_DOMAINS / IP6_DOMAINS, which add to it.
-fn host_lists(r: &mut Reader) -> (Vec<String>, Vec<String>) {
-    let base = r.host_list("HOST_LIST");
-    let mut family = |ours: &str, theirs: &str| {
-        let own = r.host_list(ours);
-        let extra = r.host_list(theirs);
-        if own.is_some() && extra.is_some() {
-            r.problems.push(format!(
-                "{ours} and {theirs} (favonia's name, which adds to DOMAINS) are both set; keep one"
-            ));
-        }
-        own.or_else(|| match (&base, extra) {
-            (None, None) => None,
-            (b, e) => {
-                let mut all = b.clone().unwrap_or_default();
-                all.extend(
-                    e.unwrap_or_default()
-                        .into_iter()
-                        .filter(|h| !b.as_ref().is_some_and(|b| b.contains(h))),
-                );
-                Some(all)
-            }
-        })
-    };
-    let v4 = family("IP4_HOST_LIST", "IP4_DOMAINS");
-    let v6 = family("IP6_HOST_LIST", "IP6_DOMAINS");
-    if v4.is_none() && v6.is_none() {
-        r.problems.push(
-            "HOST_LIST is required: a comma-separated list of host names, e.g. home.example.com,server.example.com (or IP4_HOST_LIST / IP6_HOST_LIST)"
-                .to_string(),
-        );
-    }
-    (v4.unwrap_or_default(), v6.unwrap_or_default())
 }
 
 /// Hosts named for AAAA records (IP6_HOST_LIST or IP6_DOMAINS) with IPv6 detection off would

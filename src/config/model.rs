@@ -153,6 +153,9 @@ pub struct Detection {
     pub confirm: Confirm,
     /// `WATCH_NETWORK`: a pass soon after the kernel says an address or a default route changed.
     pub watch: WatchNetwork,
+    /// `IP6_PREFIX_LEN`: the bits of a detected IPv6 address kept under a host ID, unless the
+    /// answer brings its own (CIDR).
+    pub ip6_prefix_len: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,6 +231,9 @@ pub struct Config {
     pub ip4_hosts: Vec<String>,
     /// The hosts that get AAAA records (IP6_HOST_LIST, else HOST_LIST).
     pub ip6_hosts: Vec<String>,
+    /// The AAAA hosts given a host ID (`{hostid6=…}`): their records hold the detected
+    /// prefix with these host bits.
+    pub host_ids: std::collections::BTreeMap<String, Vec<crate::hostid::HostId>>,
     pub cloudflare: Cloudflare,
     pub create: CreatePolicy,
     pub detection: Detection,

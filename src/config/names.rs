@@ -11,6 +11,7 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("CF_API_TOKEN", "CLOUDFLARE_API_TOKEN"),
     ("CF_API_TOKEN_FILE", "CLOUDFLARE_API_TOKEN_FILE"),
     ("CACHE_EXPIRATION", "RECORD_CACHE_TTL"),
+    ("IP6_DEFAULT_PREFIX_LEN", "IP6_PREFIX_LEN"),
 ];
 
 /// Names read with a meaning of their own (see the reader): favonia's additive per-family
@@ -57,11 +58,7 @@ pub const NO_EQUIVALENT: &[(&str, &str)] = &[
     ),
     (
         "IP4_DEFAULT_PREFIX_LEN",
-        "it only matters for WAF lists and hostid6; remove it",
-    ),
-    (
-        "IP6_DEFAULT_PREFIX_LEN",
-        "it only matters for WAF lists and hostid6; remove it",
+        "it only matters for WAF lists; remove it",
     ),
     (
         "DELETE_ON_FAILURE",

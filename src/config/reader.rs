@@ -1,9 +1,11 @@
 //! Reads settings from a `Source` (the environment and files, or a map in tests), collecting
 //! every problem, so one run tells the user all that is wrong.
 
+use super::hosts;
 use super::model::{Auth, ConfigError, Family, Origin, Provider, Secret, DEFAULT_API_URL};
 use super::names;
 use super::parsers::{check_host, normalize_host, parse_bool, parse_provider, parse_seconds};
+use crate::hostid::HostId;
 use crate::log::Level;
 use crate::url::Url;
 use std::collections::BTreeMap;
@@ -21,6 +23,8 @@ pub(super) struct Reader<'a> {
     pub(super) warnings: Vec<String>,
     /// Each of our variables that was set, and where from.
     pub(super) origins: BTreeMap<String, Origin>,
+    /// The host IDs host lists gave: (the variable, the host, its IDs).
+    pub(super) host_ids: Vec<(String, String, Vec<HostId>)>,
 }
 
 impl<'a> Reader<'a> {
@@ -30,6 +34,7 @@ impl<'a> Reader<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             origins: BTreeMap::new(),
+            host_ids: Vec::new(),
         }
     }
 
@@ -161,21 +166,56 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A whole number from `min` to `max`.
+    pub(super) fn number(&mut self, name: &str, default: u64, min: u64, max: u64) -> u64 {
+        let Some(v) = self.text(name) else {
+            return default;
+        };
+        match v.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => n,
+            _ => {
+                self.problems.push(format!(
+                    "{name}: expected a whole number from {min} to {max}, got {v:?}"
+                ));
+                default
+            }
+        }
+    }
+
     /// A comma-separated list of host names, normalized and without repeats; `None` if unset.
+    /// An entry's host IDs (`{hostid6=…}`) are kept in `host_ids`.
     pub(super) fn host_list(&mut self, name: &str) -> Option<Vec<String>> {
         let list = self.text(name)?;
         let mut hosts: Vec<String> = Vec::new();
-        for entry in list.split(',') {
-            let host = normalize_host(entry);
-            if host.is_empty() && entry.trim().is_empty() {
+        let pieces = hosts::split(&list).unwrap_or_else(|why| {
+            self.problems.push(format!("{name}: {why}"));
+            Vec::new()
+        });
+        for piece in pieces {
+            if piece.trim().is_empty() {
                 continue;
             }
+            let entry = match hosts::entry(piece) {
+                Ok(e) => e,
+                Err(why) => {
+                    self.problems.push(format!("{name}: {why}"));
+                    continue;
+                }
+            };
+            let host = normalize_host(&entry.name);
             match check_host(&host) {
-                Ok(()) if !hosts.contains(&host) => hosts.push(host),
-                Ok(()) => {}
+                Ok(()) => {
+                    if !entry.host_ids.is_empty() {
+                        self.host_ids
+                            .push((name.to_string(), host.clone(), entry.host_ids));
+                    }
+                    if !hosts.contains(&host) {
+                        hosts.push(host);
+                    }
+                }
                 Err(why) => self.problems.push(format!(
                     "{name}: {:?} is not a valid host name: {why}",
-                    entry.trim()
+                    entry.name
                 )),
             }
         }

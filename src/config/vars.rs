@@ -17,7 +17,21 @@ pub struct Var {
 pub const VARS: &[Var] = &[
     var("HOST_LIST", |c| list(&c.hosts)),
     var("IP4_HOST_LIST", |c| list(&c.ip4_hosts)),
-    var("IP6_HOST_LIST", |c| list(&c.ip6_hosts)),
+    var("IP6_HOST_LIST", |c| {
+        let with_ids: Vec<String> = c
+            .ip6_hosts
+            .iter()
+            .map(|h| match c.host_ids.get(h).map(Vec::as_slice) {
+                None | Some([]) => h.clone(),
+                Some([one]) => format!("{h}{{hostid6={one}}}"),
+                Some(ids) => {
+                    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+                    format!("{h}{{hostid6=[{}]}}", ids.join(","))
+                }
+            })
+            .collect();
+        list(&with_ids)
+    }),
     filed(
         "CLOUDFLARE_API_TOKEN",
         "CLOUDFLARE_API_TOKEN_FILE",
@@ -64,6 +78,9 @@ pub const VARS: &[Var] = &[
     }),
     var("IP4_PROVIDER", |c| providers(&c.detection.ip4)),
     var("IP6_PROVIDER", |c| providers(&c.detection.ip6)),
+    var("IP6_PREFIX_LEN", |c| {
+        format!("/{}", c.detection.ip6_prefix_len)
+    }),
     var("DETECTION_TIMEOUT", |c| {
         format!("{} s", c.detection.timeout)
     }),

@@ -7,8 +7,9 @@ use std::net::IpAddr;
 /// A real answer is an address or a short trace; anything longer is a page, not an answer.
 pub const MAX_ANSWER: usize = 4096;
 
-/// Accepts a bare address, a `/cdn-cgi/trace` body (`ip=` line) or JSON with an `"ip"` field.
-pub fn parse_answer(body: &[u8], family: Family) -> Result<IpAddr, DetectError> {
+/// Accepts a bare address, a `/cdn-cgi/trace` body (`ip=` line) or JSON with an `"ip"` field;
+/// an IPv6 address may come in CIDR form (`2001:db8:1:2::5/56`), which gives its prefix.
+pub fn parse_answer(body: &[u8], family: Family) -> Result<(IpAddr, Option<u8>), DetectError> {
     if body.len() > MAX_ANSWER {
         return Err(DetectError::TooLong);
     }
@@ -22,13 +23,19 @@ pub fn parse_answer(body: &[u8], family: Family) -> Result<IpAddr, DetectError> 
     } else {
         text.to_string()
     };
-    let ip: IpAddr = candidate
-        .parse()
-        .map_err(|_| DetectError::NotAnAddress(preview(&candidate)))?;
+    let not_one = || DetectError::NotAnAddress(preview(&candidate));
+    let (addr, prefix_len) = match candidate.split_once('/') {
+        Some((a, len)) => match len.parse::<u8>() {
+            Ok(n) if n <= 128 && family == Family::V6 => (a, Some(n)),
+            _ => return Err(not_one()),
+        },
+        None => (candidate.as_str(), None),
+    };
+    let ip: IpAddr = addr.parse().map_err(|_| not_one())?;
     if !family.matches(&ip) {
         return Err(DetectError::WrongFamily(ip, family));
     }
-    Ok(ip)
+    Ok((ip, prefix_len))
 }
 
 fn json_ip(text: &str) -> Result<String, DetectError> {
@@ -50,7 +57,7 @@ mod tests {
     use super::*;
 
     fn v4(body: &str) -> Result<IpAddr, DetectError> {
-        parse_answer(body.as_bytes(), Family::V4)
+        parse_answer(body.as_bytes(), Family::V4).map(|(ip, _)| ip)
     }
 
     #[test]
@@ -62,8 +69,22 @@ mod tests {
             v4(r#"{"ip": "93.184.216.34"}"#).unwrap().to_string(),
             "93.184.216.34"
         );
-        let v6 = parse_answer(b"2a00:1450:4001::1", Family::V6).unwrap();
-        assert_eq!(v6.to_string(), "2a00:1450:4001::1");
+        let (v6, len) = parse_answer(b"2a00:1450:4001::1", Family::V6).unwrap();
+        assert_eq!(
+            (v6.to_string(), len),
+            ("2a00:1450:4001::1".to_string(), None)
+        );
+    }
+
+    #[test]
+    fn an_ipv6_answer_in_cidr_form_brings_its_prefix() {
+        let (ip, len) = parse_answer(b"2a00:1450:4001:5::1/56\n", Family::V6).unwrap();
+        assert_eq!(
+            (ip.to_string(), len),
+            ("2a00:1450:4001:5::1".to_string(), Some(56))
+        );
+        assert!(parse_answer(b"2a00:1450:4001::1/129", Family::V6).is_err());
+        assert!(v4("93.184.216.34/24").is_err(), "IPv4 has no host IDs");
     }
 
     #[test]

@@ -9,10 +9,10 @@ use crate::netlink::{IfAddr, Unstable};
 use std::net::IpAddr;
 
 /// The first public, stable address of the family on a local interface, for routers that hold
-/// the public address themselves.
-pub fn interface_address(name: &str, family: Family) -> Result<IpAddr, DetectError> {
+/// the public address themselves; an IPv6 one with the length of its prefix.
+pub fn interface_address(name: &str, family: Family) -> Result<(IpAddr, Option<u8>), DetectError> {
     match family {
-        Family::V4 => interface_v4(name),
+        Family::V4 => interface_v4(name).map(|ip| (ip, None)),
         Family::V6 => {
             let index = crate::sys::interface_index(name)
                 .ok_or_else(|| DetectError::NoInterface(name.to_string()))?;
@@ -20,7 +20,9 @@ pub fn interface_address(name: &str, family: Family) -> Result<IpAddr, DetectErr
                 .into_iter()
                 .filter(|a| a.index == index)
                 .collect();
-            pick_stable(name, &held)
+            let ip = pick_stable(name, &held)?;
+            let prefix_len = held.iter().find(|a| a.ip == ip).map(|a| a.prefix_len);
+            Ok((ip, prefix_len))
         }
     }
 }
@@ -109,6 +111,7 @@ mod tests {
             index: 2,
             ip: ip.parse().unwrap(),
             flags,
+            prefix_len: 64,
             preferred,
         }
     }

@@ -101,6 +101,8 @@ impl fmt::Display for DetectFailure {
 #[derive(Debug)]
 pub struct Detected {
     pub ip: IpAddr,
+    /// The prefix the answer came with (an interface's, or an answer in CIDR form), for host IDs.
+    pub prefix_len: Option<u8>,
     pub provider: String,
     /// The provider's place among those asked, so a second opinion starts after it.
     pub index: usize,
@@ -116,10 +118,11 @@ pub fn detect<'p>(
     let mut failures = Vec::new();
     for (index, provider) in providers.into_iter().enumerate() {
         match ask(provider, family, timeout_secs, transport) {
-            Ok(ip) => {
+            Ok((ip, prefix_len)) => {
                 crate::debug!("{} from {provider}: {ip}", family.name());
                 return Ok(Detected {
                     ip,
+                    prefix_len,
                     provider: provider.to_string(),
                     index,
                 });
@@ -138,11 +141,11 @@ fn ask(
     family: Family,
     timeout_secs: u64,
     transport: &mut dyn Transport,
-) -> Result<IpAddr, DetectError> {
+) -> Result<(IpAddr, Option<u8>), DetectError> {
     let (url, dial) = match provider {
-        Provider::Static(ip) => return Ok(*ip),
+        Provider::Static(ip) => return Ok((*ip, None)),
         Provider::Interface(name) => return interface_address(name, family),
-        Provider::Local => return local_address(family),
+        Provider::Local => return local_address(family).map(|ip| (ip, None)),
         Provider::Url(url) => (url.clone(), Dial::Any),
         Provider::UrlVia(_, url) => (url.clone(), dial_for(family)),
         builtin => {
@@ -166,9 +169,9 @@ fn ask(
     if response.status != 200 {
         return Err(DetectError::Status(response.status));
     }
-    let ip = parse_answer(&response.body, family)?;
+    let (ip, prefix_len) = parse_answer(&response.body, family)?;
     check_remote(&ip)?;
-    Ok(ip)
+    Ok((ip, prefix_len))
 }
 
 /// Dialling only the detection's family.

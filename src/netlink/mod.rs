@@ -37,6 +37,8 @@ pub struct IfAddr {
     pub index: u32,
     pub ip: IpAddr,
     pub flags: u32,
+    /// The length of the prefix the address is on (`ifa_prefixlen`).
+    pub prefix_len: u8,
     /// Seconds the address stays preferred (`u32::MAX`: for ever); `None` when not said.
     pub preferred: Option<u32>,
 }
@@ -158,7 +160,7 @@ pub(crate) fn address(payload: &[u8]) -> Result<Option<IfAddr>, NetlinkError> {
     let head = payload
         .get(..IFADDRMSG_LEN)
         .ok_or(NetlinkError::Truncated)?;
-    let (family, mut flags) = (head[0], u32::from(head[2]));
+    let (family, prefix_len, mut flags) = (head[0], head[1], u32::from(head[2]));
     let index = u32_at(head, 4).ok_or(NetlinkError::Truncated)?;
     let (mut local, mut address, mut preferred) = (None, None, None);
     let mut rest = &payload[IFADDRMSG_LEN..];
@@ -180,6 +182,7 @@ pub(crate) fn address(payload: &[u8]) -> Result<Option<IfAddr>, NetlinkError> {
         index,
         ip,
         flags,
+        prefix_len,
         preferred,
     }))
 }
@@ -252,7 +255,10 @@ pub mod tests {
         dump.extend(done());
         let got = parse_addresses(&dump).unwrap();
         assert_eq!(got.len(), 3);
-        assert_eq!((got[0].index, got[0].ip), (2, stable));
+        assert_eq!(
+            (got[0].index, got[0].ip, got[0].prefix_len),
+            (2, stable, 64)
+        );
         assert_eq!(got[0].unstable(), None);
         assert_eq!(got[1].unstable(), Some(Unstable::Temporary));
         assert_eq!(got[2].ip.to_string(), "93.184.216.34");
@@ -265,6 +271,7 @@ pub mod tests {
             index: 1,
             ip,
             flags,
+            prefix_len: 64,
             preferred,
         };
         assert_eq!(a(DEPRECATED, None).unstable(), Some(Unstable::Deprecated));

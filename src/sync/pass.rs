@@ -10,8 +10,10 @@ use super::writes;
 use crate::cloudflare::{CfError, Client, Spent};
 use crate::config::{Config, Family};
 use crate::detect::{self, Detected};
+use crate::hostid;
 use crate::reconcile::Write;
 use crate::transport::{Deadline, Transport};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 pub fn run_pass(
@@ -25,7 +27,7 @@ pub fn run_pass(
         ..Report::default()
     };
     let found = detect_all(cfg, transport, &mut report);
-    let wants = wants_of(cfg, &found);
+    let wants = wants_of(cfg, &found, &mut report);
     cache.begin(now, cfg.cloudflare.cache_ttl);
     // However slow Cloudflare is, the pass's calls end in time (see `bounds`); waiting for a
     // second answer pauses that clock rather than spending it.
@@ -125,14 +127,45 @@ fn detect_all(
     found
 }
 
-fn wants_of(cfg: &Config, found: &[(Family, Detected)]) -> Vec<Want> {
+/// What each host's record should hold: the detected address, or, for a host with a host
+/// ID, the detected prefix with its host bits. A host ID that does not fit the prefix this
+/// answer came with fails that host, naming both.
+fn wants_of(cfg: &Config, found: &[(Family, Detected)], report: &mut Report) -> Vec<Want> {
     let mut wants = Vec::new();
     for (family, detected) in found {
-        wants.extend(cfg.hosts_for(*family).iter().map(|h| Want {
-            host: h.clone(),
-            family: *family,
-            ip: detected.ip,
-        }));
+        for host in cfg.hosts_for(*family) {
+            let want = |ip| Want {
+                host: host.clone(),
+                family: *family,
+                ip,
+            };
+            match (
+                family,
+                detected.ip,
+                cfg.host_ids.get(host).and_then(|ids| ids.first()),
+            ) {
+                (Family::V6, IpAddr::V6(v6), Some(id)) => {
+                    let len = detected.prefix_len.unwrap_or(cfg.detection.ip6_prefix_len);
+                    match hostid::apply(v6, len, id) {
+                        Ok(ip) => wants.push(want(IpAddr::V6(ip))),
+                        Err(misfit) => {
+                            let failure = Failure::HostId {
+                                host: host.clone(),
+                                why: format!(
+                                    "{misfit} (from {}: {}/{len})",
+                                    detected.provider, detected.ip
+                                ),
+                            };
+                            crate::error!("{failure}");
+                            report
+                                .outcomes
+                                .push(want(detected.ip).outcome(State::Failed(failure), None));
+                        }
+                    }
+                }
+                _ => wants.push(want(detected.ip)),
+            }
+        }
     }
     wants
 }

@@ -21,6 +21,8 @@ pub enum Failure {
     Cloudflare { context: String, error: CfError },
     /// Cloudflare asked us to slow down before this record's zone was reached.
     Throttled,
+    /// The host's ID cannot be put under the prefix the detected address came with.
+    HostId { host: String, why: String },
 }
 
 impl fmt::Display for Failure {
@@ -33,6 +35,7 @@ impl fmt::Display for Failure {
             Failure::Blocked(why) => f.write_str(why),
             Failure::Cloudflare { context, error } => write!(f, "{context}: {error}"),
             Failure::Throttled => f.write_str("skipped: Cloudflare is throttling"),
+            Failure::HostId { host, why } => write!(f, "{host} AAAA: {why}"),
         }
     }
 }
