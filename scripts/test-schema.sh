@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the sync tests again with every request checked against Cloudflare's OpenAPI schema by a
+# Runs the sync and set tests again with every request checked against Cloudflare's OpenAPI schema by a
 # Prism proxy (npm @stoplight/prism-cli, installed into target/prism on first use); fails on any
 # "Violation: request". Twice: by 127.0.0.1 (minreq sends the calls) and by [::1] (an IPv6
 # literal, so the direct client sends them).
@@ -33,7 +33,7 @@ for base in "http://127.0.0.1:$prism_port" "http://[::1]:$prism_port"; do
     echo "== sync tests through Prism at $base (requests validated against $schema)"
     before=$(grep -c "Forwarding" "$log" || true)
     DYNCFDNS_TEST_PRISM="$base" DYNCFDNS_TEST_UPSTREAM_PORT="$upstream_port" \
-        cargo test --test sync -- --test-threads=1
+        cargo test --test sync --test sets -- --test-threads=1
     forwarded=$(( $(grep -c "Forwarding" "$log" || true) - before ))
     echo "Prism forwarded $forwarded requests from $base"
     if [ "$forwarded" -lt 50 ]; then

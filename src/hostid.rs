@@ -53,6 +53,7 @@ impl fmt::Display for Misfit {
 }
 
 /// The value of one `hostid6=`: an address, a `mac(…)`, or a set of them in brackets.
+#[inline(never)]
 pub fn parse(text: &str) -> Result<Vec<HostId>, String> {
     let text = text.trim();
     let items: Vec<&str> = match text.strip_prefix('[') {
@@ -110,6 +111,7 @@ fn parse_mac(text: &str) -> Result<[u8; 6], String> {
 }
 
 /// Whether `id` fits under a prefix of this length.
+#[inline(never)]
 pub fn fits(id: &HostId, prefix_len: u8) -> Result<(), Misfit> {
     match id {
         HostId::Mac(_) if prefix_len != 64 => Err(Misfit::MacNeeds64 { prefix_len }),
@@ -125,6 +127,7 @@ pub fn fits(id: &HostId, prefix_len: u8) -> Result<(), Misfit> {
 }
 
 /// The address of `id` under the first `prefix_len` bits of `addr`.
+#[inline(never)]
 pub fn apply(addr: Ipv6Addr, prefix_len: u8, id: &HostId) -> Result<Ipv6Addr, Misfit> {
     fits(id, prefix_len)?;
     let host = match id {

@@ -16,8 +16,10 @@ pub mod cloudflare;
 pub mod config;
 pub mod detect;
 pub mod dns;
+pub mod filter;
 pub mod hostid;
 pub mod http;
+pub mod idna;
 pub mod json;
 #[macro_use]
 pub mod log;

@@ -4,6 +4,7 @@
 
 use crate::cloudflare::{Client, Credential};
 use crate::config::{self, Config};
+use crate::reconcile::Write;
 use crate::sync::{self, Cache, Outcome, Report, State};
 use crate::transport::Transport;
 use std::fmt::Write as _;
@@ -118,14 +119,19 @@ fn what(o: &Outcome, ip: Option<std::net::IpAddr>) -> String {
     let ip = ip.map_or("-".to_string(), |ip| ip.to_string());
     match (&o.state, &o.content) {
         (State::Unchanged, Some(c)) => format!("holds {c}; nothing to do"),
-        (State::WouldChange, Some(old)) => format!("would update {old} -> {ip}"),
-        (State::WouldChange, None) => format!("would create it with {ip}"),
+        (State::WouldChange(change), _) => match change.as_ref() {
+            Write::Update { patch, old } => format!("would update {old} -> {}", patch.content),
+            Write::Create(n) => format!("would create it with {}", n.content),
+            Write::Delete(r) => format!("would delete it ({})", r.content),
+        },
         (State::Missing, _) => "no record".to_string(),
         (State::Failed(_), _) => "cannot be managed (see problems)".to_string(),
         (State::NotAttempted, _) => "not checked (an earlier step failed)".to_string(),
         (State::Doubted, _) => "left alone: the providers disagree (see problems)".to_string(),
         (State::Unconfirmed, _) => format!("{ip} is new and no second answer came: left alone"),
-        (State::Unchanged | State::Updated | State::Created, _) => o.state.label().to_string(),
+        (State::Unchanged | State::Updated | State::Created | State::Deleted, _) => {
+            o.state.label().to_string()
+        }
     }
 }
 
@@ -144,7 +150,8 @@ fn problem(o: &Outcome) -> Option<String> {
         State::Unchanged
         | State::Updated
         | State::Created
-        | State::WouldChange
+        | State::WouldChange(_)
+        | State::Deleted
         | State::NotAttempted
         | State::Doubted => None,
     }

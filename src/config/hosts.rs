@@ -1,6 +1,7 @@
 //! Host list entries, in favonia's syntax: `a.example.com, nas.example.com{hostid6=::11:22ff:fe33:4455},
 //! cam.example.com{hostid6=[::1,mac(00-11-22-33-44-55)]}`. Pure.
 
+use super::parsers::{check_host, normalize_host};
 use super::reader::Reader;
 use crate::hostid::{self, HostId};
 use std::collections::BTreeMap;
@@ -40,6 +41,7 @@ pub fn split(list: &str) -> Result<Vec<&str>, String> {
 
 /// One entry: a name, optionally followed by `{key=value, …}`; the only key is `hostid6`,
 /// which may be given more than once (its values are joined).
+#[inline(never)]
 pub fn entry(text: &str) -> Result<Entry, String> {
     let text = text.trim();
     let Some((name, rest)) = text.split_once('{') else {
@@ -84,10 +86,10 @@ pub fn entry(text: &str) -> Result<Entry, String> {
 /// The hosts of each family: IP4_HOST_LIST / IP6_HOST_LIST, else HOST_LIST (or favonia's
 /// DOMAINS) together with favonia's IP4_DOMAINS / IP6_DOMAINS, which add to it.
 pub(super) fn lists(r: &mut Reader) -> (Vec<String>, Vec<String>) {
-    let base = r.host_list("HOST_LIST");
+    let base = host_list(r, "HOST_LIST");
     let mut family = |ours: &str, theirs: &str| {
-        let own = r.host_list(ours);
-        let extra = r.host_list(theirs);
+        let own = host_list(r, ours);
+        let extra = host_list(r, theirs);
         if own.is_some() && extra.is_some() {
             r.problems.push(format!(
                 "{ours} and {theirs} (favonia's name, which adds to DOMAINS) are both set; keep one"
@@ -115,6 +117,55 @@ pub(super) fn lists(r: &mut Reader) -> (Vec<String>, Vec<String>) {
         );
     }
     (v4.unwrap_or_default(), v6.unwrap_or_default())
+}
+
+/// A comma-separated list of host names, normalized and without repeats; `None` if unset.
+/// An entry's host IDs (`{hostid6=…}`) are kept in `host_ids`.
+pub(super) fn host_list(r: &mut Reader, name: &str) -> Option<Vec<String>> {
+    let list = r.text(name)?;
+    let mut hosts: Vec<String> = Vec::new();
+    let pieces = split(&list).unwrap_or_else(|why| {
+        r.problems.push(format!("{name}: {why}"));
+        Vec::new()
+    });
+    for piece in pieces {
+        if piece.trim().is_empty() {
+            continue;
+        }
+        let entry = match entry(piece) {
+            Ok(e) => e,
+            Err(why) => {
+                r.problems.push(format!("{name}: {why}"));
+                continue;
+            }
+        };
+        let host = match crate::idna::to_ascii(entry.name.trim()) {
+            Ok(ascii) => normalize_host(&ascii),
+            Err(why) => {
+                r.problems.push(format!("{name}: {:?}: {why}", entry.name));
+                continue;
+            }
+        };
+        match check_host(&host) {
+            Ok(()) => {
+                if !entry.host_ids.is_empty() {
+                    r.host_ids
+                        .push((name.to_string(), host.clone(), entry.host_ids));
+                }
+                if !hosts.contains(&host) {
+                    hosts.push(host);
+                }
+            }
+            Err(why) => r.problems.push(format!(
+                "{name}: {:?} is not a valid host name: {why}",
+                entry.name
+            )),
+        }
+    }
+    if hosts.is_empty() {
+        r.problems.push(format!("{name}: no host names found"));
+    }
+    Some(hosts)
 }
 
 /// Each AAAA host's host IDs, from every list that names it. A host ID in an IPv4 list, or
@@ -149,12 +200,6 @@ pub(super) fn host_ids(
                     "{host}{{hostid6={id}}}: {misfit} (IP6_PREFIX_LEN={prefix_len})"
                 ));
             }
-        }
-        if ids.len() > 1 {
-            r.problems.push(format!(
-                "{host}: several host IDs ({}) need several AAAA records on one name, which dyncfdns does not keep yet; give one",
-                ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
-            ));
         }
     }
     all

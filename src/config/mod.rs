@@ -13,6 +13,7 @@ mod show;
 mod token;
 mod vars;
 
+pub use files::read_capped;
 pub use model::{
     Auth, Cloudflare, Config, ConfigError, Confirm, CreatePolicy, Detection, Family, Lifecycle,
     Origin, Provider, Reporters, Secret, StatusApi, WatchNetwork, DEFAULT_API_URL,
@@ -222,7 +223,17 @@ fn detection(r: &mut Reader) -> Detection {
         },
         watch: watch_network(r),
         ip6_prefix_len: r.number("IP6_PREFIX_LEN", 64, 1, 128) as u8,
+        ip4_filter: filter(r, "IP4_DETECTION_FILTER", true),
+        ip6_filter: filter(r, "IP6_DETECTION_FILTER", false),
     }
+}
+
+fn filter(r: &mut Reader, name: &str, v4: bool) -> Option<crate::filter::Filter> {
+    let text = r.text(name)?;
+    crate::filter::parse(&text, v4).unwrap_or_else(|e| {
+        r.problems.push(format!("{name}: {e}"));
+        None
+    })
 }
 
 fn watch_network(r: &mut Reader) -> WatchNetwork {

@@ -78,7 +78,10 @@ pub enum Provider {
     /// A URL reached over the detection's family only (favonia's `url.via4:` / `url.via6:`).
     UrlVia(Family, Url),
     Interface(String),
-    Static(IpAddr),
+    /// These addresses, as given; none is favonia's `static.empty` (the records are deleted).
+    Static(Vec<IpAddr>),
+    /// Addresses read from this file (an absolute path) on each pass, one per line.
+    File(std::path::PathBuf),
 }
 
 impl fmt::Display for Provider {
@@ -95,7 +98,12 @@ impl fmt::Display for Provider {
                 write!(f, "url.via{via}:{}", crate::transport::redacted(u.as_str()))
             }
             Provider::Interface(i) => write!(f, "interface:{i}"),
-            Provider::Static(ip) => write!(f, "static:{ip}"),
+            Provider::Static(ips) if ips.is_empty() => f.write_str("static.empty"),
+            Provider::Static(ips) => {
+                let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                write!(f, "static:{}", ips.join(","))
+            }
+            Provider::File(path) => write!(f, "file:{}", path.display()),
         }
     }
 }
@@ -110,7 +118,9 @@ impl Provider {
             | Provider::Icanhazip
             | Provider::Url(_)
             | Provider::UrlVia(..) => true,
-            Provider::Local | Provider::Interface(_) | Provider::Static(_) => false,
+            Provider::Local | Provider::Interface(_) | Provider::Static(_) | Provider::File(_) => {
+                false
+            }
         }
     }
 
@@ -118,6 +128,21 @@ impl Provider {
     /// fallback, which differs from an observed address by design).
     pub fn observes(&self) -> bool {
         !matches!(self, Provider::Static(_))
+    }
+
+    /// Gives a set of addresses, so a name's records of the family are kept as exactly that
+    /// set (created, updated, deleted); the others give one address, kept in one record.
+    pub fn gives_set(&self) -> bool {
+        match self {
+            Provider::Static(ips) => ips.len() != 1,
+            Provider::File(_) | Provider::Interface(_) => true,
+            Provider::Cloudflare
+            | Provider::Ipify
+            | Provider::Icanhazip
+            | Provider::Local
+            | Provider::Url(_)
+            | Provider::UrlVia(..) => false,
+        }
     }
 }
 
@@ -153,6 +178,10 @@ pub struct Detection {
     pub confirm: Confirm,
     /// `WATCH_NETWORK`: a pass soon after the kernel says an address or a default route changed.
     pub watch: WatchNetwork,
+    /// `IP4_DETECTION_FILTER` / `IP6_DETECTION_FILTER`: which detected addresses may be
+    /// used; `None` keeps all.
+    pub ip4_filter: Option<crate::filter::Filter>,
+    pub ip6_filter: Option<crate::filter::Filter>,
     /// `IP6_PREFIX_LEN`: the bits of a detected IPv6 address kept under a host ID, unless the
     /// answer brings its own (CIDR).
     pub ip6_prefix_len: u8,
@@ -257,6 +286,23 @@ pub struct Config {
 impl Config {
     pub fn providers(&self, family: Family) -> &[Provider] {
         self.detection.providers(family)
+    }
+
+    pub fn filter(&self, family: Family) -> Option<&crate::filter::Filter> {
+        match family {
+            Family::V4 => self.detection.ip4_filter.as_ref(),
+            Family::V6 => self.detection.ip6_filter.as_ref(),
+        }
+    }
+
+    /// Whether a host's records of the family are kept as a set (exactly the addresses
+    /// detected: created, updated and deleted), not as the one record.
+    pub fn kept_as_set(&self, host: &str, family: Family) -> bool {
+        let ids = match family {
+            Family::V6 => self.host_ids.get(host).map_or(0, Vec::len),
+            Family::V4 => 0,
+        };
+        ids > 1 || self.providers(family).iter().any(Provider::gives_set)
     }
 
     /// The hosts whose records of this family are managed.

@@ -49,14 +49,6 @@ pub const NO_EQUIVALENT: &[(&str, &str)] = &[
         "dyncfdns manages, per host and type, the one record it keeps; remove it",
     ),
     (
-        "IP4_DETECTION_FILTER",
-        "detected addresses are checked to be public; remove it",
-    ),
-    (
-        "IP6_DETECTION_FILTER",
-        "detected addresses are checked to be public; remove it",
-    ),
-    (
         "IP4_DEFAULT_PREFIX_LEN",
         "it only matters for WAF lists; remove it",
     ),

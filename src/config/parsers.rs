@@ -68,16 +68,12 @@ pub fn check_host(name: &str) -> Result<(), String> {
             }
             continue;
         }
+        // Names in Unicode arrive here in their ASCII form (`idna`).
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
         {
-            let hint = if c.is_ascii() {
-                ""
-            } else {
-                " (write internationalized names in punycode, xn--...)"
-            };
-            return Err(format!("character {c:?} is not allowed{hint}"));
+            return Err(format!("character {c:?} is not allowed"));
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(format!("label {label:?} starts or ends with '-'"));
@@ -114,14 +110,15 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
             Ok(Some(Provider::UrlVia(family, u)))
         }
         ("url.via4" | "url.via6", None) => Err(format!("{kind}: needs an http:// or https:// URL")),
+        ("file", Some(path)) if path.starts_with('/') => {
+            Ok(Some(Provider::File(std::path::PathBuf::from(path))))
+        }
         ("file", _) => Err(format!(
-            "{item:?}: reading the address from a file has no equivalent; use static:<address> or url:<URL>"
+            "{item:?}: file: needs an absolute path, such as file:/etc/dyncfdns/ipv6.txt"
         )),
-        ("static.empty", None) => Err(format!(
-            "{item:?}: has no equivalent; to remove records use DELETE_ON_STOP, or delete them in Cloudflare"
-        )),
+        ("static.empty", None) => Ok(Some(Provider::Static(Vec::new()))),
         (_, None) if item.parse::<IpAddr>().is_ok() => Err(format!(
-            "{item:?} is not a provider: dyncfdns keeps one address per family, so static: takes one address"
+            "{item:?} is not a provider: several addresses are written static:<address>,<address>"
         )),
         ("ipify", None) => Ok(Some(Provider::Ipify)),
         ("icanhazip", None) => Ok(Some(Provider::Icanhazip)),
@@ -135,13 +132,23 @@ pub fn parse_provider(item: &str, family: Family) -> Result<Option<Provider>, St
         ("interface", _) => Err(format!(
             "{item:?}: interface: needs a network interface name such as eth0 or pppoe-wan"
         )),
-        ("static", Some(a)) => match a.parse::<IpAddr>() {
-            Ok(ip) if family.matches(&ip) => Ok(Some(Provider::Static(ip))),
-            Ok(_) => Err(format!("{item:?}: static: is not an {} address", family.name())),
-            Err(_) => Err(format!("{item:?}: static: is not an IP address")),
-        },
+        ("static", Some(a)) => static_address(a, family)
+            .map(|ip| Some(Provider::Static(vec![ip])))
+            .map_err(|why| format!("{item:?}: {why}")),
         _ => Err(format!(
-            "unknown provider {item:?}; expected cloudflare, ipify, icanhazip, local, url:<URL>, interface:<name>, static:<address> or none"
+            "unknown provider {item:?}; expected cloudflare, ipify, icanhazip, local, url:<URL>, interface:<name>, static:<address>, file:<path>, static.empty or none"
         )),
+    }
+}
+
+/// One address of a `static:` set, of the family asked for.
+pub fn static_address(text: &str, family: Family) -> Result<IpAddr, String> {
+    match text.trim().parse::<IpAddr>() {
+        Ok(ip) if family.matches(&ip) => Ok(ip),
+        Ok(_) => Err(format!(
+            "static: {text} is not an {} address",
+            family.name()
+        )),
+        Err(_) => Err(format!("static: {text:?} is not an IP address")),
     }
 }

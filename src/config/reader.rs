@@ -1,10 +1,9 @@
 //! Reads settings from a `Source` (the environment and files, or a map in tests), collecting
 //! every problem, so one run tells the user all that is wrong.
 
-use super::hosts;
 use super::model::{Auth, ConfigError, Family, Origin, Provider, Secret, DEFAULT_API_URL};
 use super::names;
-use super::parsers::{check_host, normalize_host, parse_bool, parse_provider, parse_seconds};
+use super::parsers::{parse_bool, parse_provider, parse_seconds, static_address};
 use crate::hostid::HostId;
 use crate::log::Level;
 use crate::url::Url;
@@ -182,49 +181,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A comma-separated list of host names, normalized and without repeats; `None` if unset.
-    /// An entry's host IDs (`{hostid6=…}`) are kept in `host_ids`.
-    pub(super) fn host_list(&mut self, name: &str) -> Option<Vec<String>> {
-        let list = self.text(name)?;
-        let mut hosts: Vec<String> = Vec::new();
-        let pieces = hosts::split(&list).unwrap_or_else(|why| {
-            self.problems.push(format!("{name}: {why}"));
-            Vec::new()
-        });
-        for piece in pieces {
-            if piece.trim().is_empty() {
-                continue;
-            }
-            let entry = match hosts::entry(piece) {
-                Ok(e) => e,
-                Err(why) => {
-                    self.problems.push(format!("{name}: {why}"));
-                    continue;
-                }
-            };
-            let host = normalize_host(&entry.name);
-            match check_host(&host) {
-                Ok(()) => {
-                    if !entry.host_ids.is_empty() {
-                        self.host_ids
-                            .push((name.to_string(), host.clone(), entry.host_ids));
-                    }
-                    if !hosts.contains(&host) {
-                        hosts.push(host);
-                    }
-                }
-                Err(why) => self.problems.push(format!(
-                    "{name}: {:?} is not a valid host name: {why}",
-                    entry.name
-                )),
-            }
-        }
-        if hosts.is_empty() {
-            self.problems.push(format!("{name}: no host names found"));
-        }
-        Some(hosts)
-    }
-
     pub(super) fn auth(&mut self) -> Option<Auth> {
         let token = self.secret("CLOUDFLARE_API_TOKEN");
         let key = self.secret("CLOUDFLARE_API_KEY");
@@ -283,6 +239,19 @@ impl<'a> Reader<'a> {
         let mut out = Vec::new();
         let mut saw_none = false;
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            // favonia's `static:a,b`: the addresses after a static: item join its set.
+            if let (Some(Provider::Static(ips)), Ok(ip)) = (out.last_mut(), item.parse::<IpAddr>())
+            {
+                match static_address(item, family) {
+                    Ok(_) if ips.is_empty() => self.problems.push(format!(
+                        "{name}: static.empty takes no addresses, but {item} follows it"
+                    )),
+                    Ok(_) if !ips.contains(&ip) => ips.push(ip),
+                    Ok(_) => {}
+                    Err(why) => self.problems.push(format!("{name}: {why}")),
+                }
+                continue;
+            }
             match parse_provider(item, family) {
                 Ok(Some(p)) => out.push(p),
                 Ok(None) => saw_none = true,

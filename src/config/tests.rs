@@ -81,14 +81,21 @@ fn hosts_are_normalized_deduped_and_ordered() {
 fn every_bad_host_is_named() {
     let long_label = format!("{}.example.com", "a".repeat(64));
     let long_name = format!("{}.com", "abcdefghi.".repeat(26));
-    let list = format!("ok.example.com,a..b.com,bad!.example.com,{long_label},{long_name},a.*.com,-x.example.com,h\u{e9}.example.com,localhost");
+    let list = format!("ok.example.com,a..b.com,bad!.example.com,{long_label},{long_name},a.*.com,-x.example.com,localhost");
     let p = problems(&[("HOST_LIST", &list), ("CLOUDFLARE_API_TOKEN", "t")]);
-    assert_eq!(p.len(), 8, "{p:#?}");
+    assert_eq!(p.len(), 7, "{p:#?}");
     assert!(p.iter().all(|m| m.starts_with("HOST_LIST: ")));
     assert!(p[1].contains("bad!.example.com") && p[1].contains("'!'"));
     assert!(p[2].contains("longer than 63"));
     assert!(p[3].contains("limit is 253"));
-    assert!(p[6].contains("punycode"));
+    assert!(p[6].contains("needs at least two labels"));
+    // A name in Unicode is not bad: it is kept in its ASCII form.
+    let c = parse_map(&[
+        ("HOST_LIST", "h\u{e9}.example.com"),
+        ("CLOUDFLARE_API_TOKEN", "t"),
+    ])
+    .unwrap();
+    assert_eq!(c.hosts, ["xn--h-bga.example.com"]);
 }
 
 #[test]
@@ -179,9 +186,29 @@ fn providers_parse_per_family() {
     assert_eq!(c.detection.ip4.len(), 3);
     assert_eq!(
         c.detection.ip4[2],
-        Provider::Static("1.2.3.4".parse().unwrap())
+        Provider::Static(vec!["1.2.3.4".parse().unwrap()])
     );
     assert_eq!(c.detection.ip6, vec![Provider::Ipify, Provider::Icanhazip]);
+    // favonia's sets: static:a,b (the addresses after it join it), file:, static.empty.
+    let c = parse_map(&with(&[
+        (
+            "IP4_PROVIDER",
+            "static:1.2.3.4, 5.6.7.8,1.2.3.4,url:http://127.0.0.1:9/ip",
+        ),
+        ("IP6_PROVIDER", "file:/etc/dyncfdns/ipv6.txt,static.empty"),
+    ]))
+    .unwrap();
+    let two: Vec<IpAddr> = vec!["1.2.3.4".parse().unwrap(), "5.6.7.8".parse().unwrap()];
+    assert_eq!(c.detection.ip4[0], Provider::Static(two));
+    assert_eq!(c.detection.ip4[0].to_string(), "static:1.2.3.4,5.6.7.8");
+    assert_eq!(
+        c.detection.ip6[0].to_string(),
+        "file:/etc/dyncfdns/ipv6.txt"
+    );
+    assert_eq!(c.detection.ip6[1], Provider::Static(Vec::new()));
+    assert!(c.kept_as_set("a.example.com", Family::V4));
+    let one = parse_map(&with(&[("IP4_PROVIDER", "static:1.2.3.4,cloudflare")])).unwrap();
+    assert!(!one.kept_as_set("a.example.com", Family::V4));
     let p = problems(&with(&[
         ("IP4_PROVIDER", "static:2001:db8::1,bogus,url:ftp://x"),
         ("IP6_PROVIDER", "none,ipify"),
@@ -412,8 +439,9 @@ fn settings_without_an_equivalent_are_refused_by_name() {
         ("DELETE_ON_FAILURE", "true"),
         ("UPDATE_CRON", "*/5 * * * *"),
         ("UPDATE_CRON", "@once"),
-        ("IP4_PROVIDER", "file:/ip"),
-        ("IP4_PROVIDER", "static:1.2.3.4,5.6.7.8"),
+        ("IP4_PROVIDER", "file:ip.txt"),
+        ("IP4_PROVIDER", "static.empty,1.2.3.4"),
+        ("IP4_PROVIDER", "static:1.2.3.4,2001:db8::1"),
     ] {
         let p = problems(&with(&[(name, value)]));
         assert!(p.iter().any(|p| p.contains(name)), "{name}={value}: {p:?}");
@@ -426,7 +454,7 @@ fn settings_without_an_equivalent_are_refused_by_name() {
     assert_eq!(
         c.detection.ip4,
         [
-            Provider::Static("93.184.216.34".parse().unwrap()),
+            Provider::Static(vec!["93.184.216.34".parse().unwrap()]),
             Provider::Local,
             Provider::Cloudflare
         ]

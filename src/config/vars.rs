@@ -78,6 +78,12 @@ pub const VARS: &[Var] = &[
     }),
     var("IP4_PROVIDER", |c| providers(&c.detection.ip4)),
     var("IP6_PROVIDER", |c| providers(&c.detection.ip6)),
+    var("IP4_DETECTION_FILTER", |c| {
+        filter(c.detection.ip4_filter.as_ref())
+    }),
+    var("IP6_DETECTION_FILTER", |c| {
+        filter(c.detection.ip6_filter.as_ref())
+    }),
     var("IP6_PREFIX_LEN", |c| {
         format!("/{}", c.detection.ip6_prefix_len)
     }),
@@ -170,11 +176,16 @@ fn secret(s: Option<&Secret>) -> String {
     })
 }
 
+fn filter(f: Option<&crate::filter::Filter>) -> String {
+    f.map_or("keep-all".to_string(), ToString::to_string)
+}
+
 fn list(items: &[String]) -> String {
     if items.is_empty() {
         "(none)".to_string()
     } else {
-        items.join(",")
+        let shown: Vec<String> = items.iter().map(|h| crate::idna::shown(h)).collect();
+        shown.join(",")
     }
 }
 

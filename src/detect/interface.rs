@@ -3,16 +3,16 @@
 //! deprecated, tentative or duplicate one, which would expire or never work for visitors.
 
 use super::public::check_public;
-use super::DetectError;
+use super::{DetectError, Net};
 use crate::config::Family;
 use crate::netlink::{IfAddr, Unstable};
 use std::net::IpAddr;
 
-/// The first public, stable address of the family on a local interface, for routers that hold
+/// Every public, stable address of the family on a local interface, for routers that hold
 /// the public address themselves; an IPv6 one with the length of its prefix.
-pub fn interface_address(name: &str, family: Family) -> Result<(IpAddr, Option<u8>), DetectError> {
+pub fn interface_address(name: &str, family: Family) -> Result<Vec<Net>, DetectError> {
     match family {
-        Family::V4 => interface_v4(name).map(|ip| (ip, None)),
+        Family::V4 => interface_v4(name),
         Family::V6 => {
             let index = crate::sys::interface_index(name)
                 .ok_or_else(|| DetectError::NoInterface(name.to_string()))?;
@@ -20,27 +20,40 @@ pub fn interface_address(name: &str, family: Family) -> Result<(IpAddr, Option<u
                 .into_iter()
                 .filter(|a| a.index == index)
                 .collect();
-            let ip = pick_stable(name, &held)?;
-            let prefix_len = held.iter().find(|a| a.ip == ip).map(|a| a.prefix_len);
-            Ok((ip, prefix_len))
+            Ok(stable_public(name, &held)?
+                .into_iter()
+                .map(|a| Net {
+                    ip: a.ip,
+                    prefix_len: Some(a.prefix_len),
+                })
+                .collect())
         }
     }
 }
 
-fn interface_v4(name: &str) -> Result<IpAddr, DetectError> {
+fn interface_v4(name: &str) -> Result<Vec<Net>, DetectError> {
     let addresses = crate::sys::interface_addresses(name)
         .map_err(|e| DetectError::Interfaces(e.to_string()))?;
     if addresses.is_empty() {
         return Err(DetectError::NoInterface(name.to_string()));
     }
     let mut last_reason = DetectError::NoFamilyOnInterface(name.to_string(), Family::V4);
+    let mut public = Vec::new();
     for ip in addresses.into_iter().filter(|ip| Family::V4.matches(ip)) {
         match check_public(&ip) {
-            Ok(()) => return Ok(ip),
+            Ok(()) if !public.iter().any(|n: &Net| n.ip == ip) => public.push(Net {
+                ip,
+                prefix_len: None,
+            }),
+            Ok(()) => {}
             Err(why) => last_reason = why,
         }
     }
-    Err(last_reason)
+    if public.is_empty() {
+        Err(last_reason)
+    } else {
+        Ok(public)
+    }
 }
 
 /// Every IPv6 address the kernel holds, with its flags.
@@ -52,7 +65,14 @@ fn kernel_v6() -> Result<Vec<IfAddr>, DetectError> {
 
 /// The first public address that is stable; else why none is. Pure, for the tests.
 pub fn pick_stable(name: &str, held: &[IfAddr]) -> Result<IpAddr, DetectError> {
+    stable_public(name, held).map(|all| all[0].ip)
+}
+
+/// Every public address that is stable, in the kernel's order (at least one); else why none
+/// is. Pure.
+pub fn stable_public<'h>(name: &str, held: &'h [IfAddr]) -> Result<Vec<&'h IfAddr>, DetectError> {
     let mut unstable = Vec::new();
+    let mut stable = Vec::new();
     let mut last_reason = DetectError::NoFamilyOnInterface(name.to_string(), Family::V6);
     for a in held.iter().filter(|a| a.ip.is_ipv6()) {
         if let Err(why) = check_public(&a.ip) {
@@ -60,14 +80,15 @@ pub fn pick_stable(name: &str, held: &[IfAddr]) -> Result<IpAddr, DetectError> {
             continue;
         }
         match a.unstable() {
-            None => return Ok(a.ip),
+            None if !stable.iter().any(|s: &&IfAddr| s.ip == a.ip) => stable.push(a),
+            None => {}
             Some(kind) => unstable.push((a.ip, kind)),
         }
     }
-    if unstable.is_empty() {
-        Err(last_reason)
-    } else {
-        Err(DetectError::OnlyUnstable(name.to_string(), unstable))
+    match (stable.is_empty(), unstable.is_empty()) {
+        (false, _) => Ok(stable),
+        (true, true) => Err(last_reason),
+        (true, false) => Err(DetectError::OnlyUnstable(name.to_string(), unstable)),
     }
 }
 

@@ -3,11 +3,13 @@
 //! can be ours, `interface` reads the machine's own (stable) addresses.
 
 mod answer;
+mod file;
 mod interface;
 mod public;
 
 pub use answer::{parse_answer, MAX_ANSWER};
-pub use interface::{interface_address, local_address, pick_stable};
+pub use file::{parse as parse_address_file, MAX_ADDRESS_FILE};
+pub use interface::{interface_address, local_address, pick_stable, stable_public};
 pub use public::{check_public, check_remote, is_cloudflares};
 
 use crate::config::{Family, Provider};
@@ -40,6 +42,13 @@ pub enum DetectError {
     UnstableLocal(IpAddr, Unstable),
     /// No route to Cloudflare's resolver for `local`.
     Local(String),
+    /// A `file:` provider's file could not be read, or a line of it (from 1) is not an
+    /// address of the family.
+    File {
+        path: String,
+        line: Option<usize>,
+        why: String,
+    },
 }
 
 impl fmt::Display for DetectError {
@@ -78,6 +87,16 @@ impl fmt::Display for DetectError {
                 write!(f, "interface {name} has no {} address", family.name())
             }
             DetectError::Interfaces(e) => write!(f, "getifaddrs failed: {e}"),
+            DetectError::File {
+                path,
+                line: Some(n),
+                why,
+            } => write!(f, "{path}, line {n}: {why}"),
+            DetectError::File {
+                path,
+                line: None,
+                why,
+            } => write!(f, "{path}: {why}"),
         }
     }
 }
@@ -98,11 +117,19 @@ impl fmt::Display for DetectFailure {
     }
 }
 
+/// One detected address, with the prefix it came with (an interface's, an answer or a file
+/// line in CIDR form), for host IDs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Net {
+    pub ip: IpAddr,
+    pub prefix_len: Option<u8>,
+}
+
 #[derive(Debug)]
 pub struct Detected {
-    pub ip: IpAddr,
-    /// The prefix the answer came with (an interface's, or an answer in CIDR form), for host IDs.
-    pub prefix_len: Option<u8>,
+    /// One address from a remote provider; from `static:`, `file:` and `interface:` a set
+    /// (empty for `static.empty`).
+    pub nets: Vec<Net>,
     pub provider: String,
     /// The provider's place among those asked, so a second opinion starts after it.
     pub index: usize,
@@ -118,11 +145,10 @@ pub fn detect<'p>(
     let mut failures = Vec::new();
     for (index, provider) in providers.into_iter().enumerate() {
         match ask(provider, family, timeout_secs, transport) {
-            Ok((ip, prefix_len)) => {
-                crate::debug!("{} from {provider}: {ip}", family.name());
+            Ok(nets) => {
+                crate::debug!("{} from {provider}: {}", family.name(), list(&nets));
                 return Ok(Detected {
-                    ip,
-                    prefix_len,
+                    nets,
                     provider: provider.to_string(),
                     index,
                 });
@@ -141,11 +167,16 @@ fn ask(
     family: Family,
     timeout_secs: u64,
     transport: &mut dyn Transport,
-) -> Result<(IpAddr, Option<u8>), DetectError> {
+) -> Result<Vec<Net>, DetectError> {
+    let one = |ip| Net {
+        ip,
+        prefix_len: None,
+    };
     let (url, dial) = match provider {
-        Provider::Static(ip) => return Ok((*ip, None)),
+        Provider::Static(ips) => return Ok(ips.iter().map(|ip| one(*ip)).collect()),
+        Provider::File(path) => return file::file_addresses(path, family),
         Provider::Interface(name) => return interface_address(name, family),
-        Provider::Local => return local_address(family).map(|ip| (ip, None)),
+        Provider::Local => return local_address(family).map(|ip| vec![one(ip)]),
         Provider::Url(url) => (url.clone(), Dial::Any),
         Provider::UrlVia(_, url) => (url.clone(), dial_for(family)),
         builtin => {
@@ -171,7 +202,27 @@ fn ask(
     }
     let (ip, prefix_len) = parse_answer(&response.body, family)?;
     check_remote(&ip)?;
-    Ok((ip, prefix_len))
+    Ok(vec![Net { ip, prefix_len }])
+}
+
+impl Detected {
+    /// The address a remote provider gave, or the first of a set: what the status shows.
+    pub fn first(&self) -> Option<IpAddr> {
+        self.nets.first().map(|n| n.ip)
+    }
+
+    pub fn ips(&self) -> Vec<IpAddr> {
+        self.nets.iter().map(|n| n.ip).collect()
+    }
+}
+
+/// Addresses as the log shows them: `a, b`, or `no address` (static.empty).
+pub fn list(nets: &[Net]) -> String {
+    if nets.is_empty() {
+        return "no address".to_string();
+    }
+    let shown: Vec<String> = nets.iter().map(|n| n.ip.to_string()).collect();
+    shown.join(", ")
 }
 
 /// Dialling only the detection's family.

@@ -175,7 +175,11 @@ fn announce(cfg: &Config) {
     crate::info!(
         "dyncfdns {} keeping {} up to date every {} s",
         env!("CARGO_PKG_VERSION"),
-        cfg.hosts.join(", "),
+        cfg.hosts
+            .iter()
+            .map(|h| crate::idna::shown(h))
+            .collect::<Vec<_>>()
+            .join(", "),
         cfg.lifecycle.update_interval
     );
     crate::debug!("{}", bounds::describe(cfg));

@@ -19,6 +19,8 @@ enum Event {
     /// Two providers disagree: a doubt, told as such, not as an outage.
     Doubted,
     Recovered,
+    /// A record of a set that held an address no longer wanted.
+    Deleted,
 }
 
 impl Event {
@@ -28,6 +30,7 @@ impl Event {
             Event::Failed => "failed",
             Event::Doubted => "doubted",
             Event::Recovered => "recovered",
+            Event::Deleted => "deleted",
         }
     }
 }
@@ -50,8 +53,17 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
     let mut records: Vec<String> = report
         .outcomes
         .iter()
-        .filter(|o| matches!(o.state, State::Updated | State::Created))
-        .map(|o| entry(o, Event::Updated, None))
+        .filter_map(|o| match o.state {
+            State::Updated | State::Created => Some(entry(o, Event::Updated, None)),
+            State::Deleted => Some(entry(o, Event::Deleted, None)),
+            State::Unchanged
+            | State::WouldChange(_)
+            | State::Missing
+            | State::Failed(_)
+            | State::NotAttempted
+            | State::Doubted
+            | State::Unconfirmed => None,
+        })
         .collect();
     // A failure or a doubt that goes on is announced once; recovery once; changes always.
     let trouble = match report.standing() {
@@ -74,7 +86,8 @@ pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<
                 State::Unchanged
                 | State::Updated
                 | State::Created
-                | State::WouldChange
+                | State::WouldChange(_)
+                | State::Deleted
                 | State::Missing
                 | State::NotAttempted
                 | State::Unconfirmed => continue,
@@ -101,7 +114,7 @@ fn doubt_of(report: &Report, family: crate::config::Family) -> String {
         .iter()
         .find_map(|e| match e {
             PassError::Doubt(d) if d.family == family => Some(d.to_string()),
-            PassError::Doubt(_) | PassError::NoAddress { .. } => None,
+            PassError::Doubt(_) | PassError::NoAddress { .. } | PassError::Filtered { .. } => None,
         })
         .unwrap_or_default()
 }

@@ -90,16 +90,33 @@ impl Status {
         self.metrics.record(report, unix);
         self.ipv4 = report.ipv4.or(self.ipv4);
         self.ipv6 = report.ipv6.or(self.ipv6);
+        // A name kept as a set has an outcome per record: its row shows them together.
+        let mut filed: Vec<usize> = Vec::new();
         for outcome in &report.outcomes {
             let Some(&i) = self.index.get(&(outcome.host.clone(), outcome.family)) else {
                 continue;
             };
             let rec = &mut self.records[i];
-            rec.state = RecordState::from(&outcome.state);
-            if outcome.content.is_some() {
-                rec.content = outcome.content.clone();
+            let state = RecordState::from(&outcome.state);
+            if filed.contains(&i) {
+                rec.state = rec.state.max(state);
+                if let (Some(held), Some(more)) = (&mut rec.content, &outcome.content) {
+                    held.push_str(", ");
+                    held.push_str(more);
+                } else if rec.content.is_none() {
+                    rec.content = outcome.content.clone();
+                }
+            } else {
+                filed.push(i);
+                rec.state = state;
+                if outcome.content.is_some() || outcome.state == State::Deleted {
+                    rec.content = outcome.content.clone();
+                }
             }
-            if matches!(outcome.state, State::Updated | State::Created) {
+            if matches!(
+                outcome.state,
+                State::Updated | State::Created | State::Deleted
+            ) {
                 rec.last_change = Some(unix);
                 self.last_update = Some(unix);
             }
@@ -173,13 +190,17 @@ impl Status {
             .records
             .iter()
             .map(|r| {
-                Fields::default()
+                let fields = Fields::default()
                     .put("name", text(&r.name))
                     .put("type", text(r.family.record_type().as_str()))
                     .put("content", r.content.as_deref().map_or(Value::Null, text))
                     .put("state", text(r.state.label()))
-                    .put("last_change", time(r.last_change))
-                    .end()
+                    .put("last_change", time(r.last_change));
+                // An internationalized name's Unicode form, only where it has one.
+                match crate::idna::to_unicode(&r.name) {
+                    Some(unicode) => fields.put("unicode", text(&unicode)).end(),
+                    None => fields.end(),
+                }
             })
             .collect();
         let mut w = Fields::default()

@@ -13,6 +13,31 @@ pub enum RecordState {
 }
 
 impl RecordState {
+    /// Of two records of one name (a set), the state its row shows: the one that most needs
+    /// to be seen.
+    pub fn max(self, other: RecordState) -> RecordState {
+        if other.weight() > self.weight() {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn weight(self) -> u8 {
+        match self {
+            RecordState::Pending => 0,
+            RecordState::After(kind) => match kind {
+                Kind::Unchanged => 1,
+                Kind::Deleted | Kind::Created | Kind::Updated | Kind::WouldChange => 2,
+                Kind::Missing => 3,
+                Kind::NotAttempted => 4,
+                Kind::Unconfirmed => 5,
+                Kind::Doubted => 6,
+                Kind::Failed => 7,
+            },
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             RecordState::Pending => "pending",

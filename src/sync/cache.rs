@@ -130,6 +130,13 @@ impl Cache {
         }
     }
 
+    /// A record this pass deleted.
+    pub fn remove(&mut self, zone_id: &str, record_id: &str) {
+        if let Some((records, _)) = self.records.get_mut(zone_id) {
+            records.retain(|r| r.id != record_id);
+        }
+    }
+
     /// After a failed write: read the zone's records afresh next time, and its id too when
     /// Cloudflare said the id is stale.
     pub fn invalidate(&mut self, zone: &Zone, stale_id: bool) {

@@ -121,17 +121,27 @@ pub fn second_answer(
         .skip(first.index + 1)
         .filter(|p| p.observes());
     if let Ok(d) = detect::detect(family, later, timeout, transport) {
-        return Some((d.provider, d.ip));
+        return seconding(first, d);
     }
     match cfg.detection.confirm {
         Confirm::InPass => {
             std::thread::sleep(Duration::from_secs(crate::bounds::ONCE_RECHECK));
             let same = providers.get(first.index);
             let again = detect::detect(family, same, timeout, transport).ok()?;
-            Some((again.provider, again.ip))
+            seconding(first, again)
         }
         Confirm::NextPass | Confirm::Off => None,
     }
+}
+
+/// A second answer as one address: the first answer's own when a set (an interface's
+/// addresses) holds it, else the set's first.
+fn seconding(first: &Detected, second: Detected) -> Option<(String, IpAddr)> {
+    let ip = first
+        .first()
+        .filter(|ip| second.ips().contains(ip))
+        .or_else(|| second.first())?;
+    Some((second.provider, ip))
 }
 
 /// The families whose wants include a change, each once.
@@ -174,7 +184,7 @@ mod tests {
         for local in [
             Provider::Local,
             Provider::Interface("eth0".into()),
-            Provider::Static(X),
+            Provider::Static(vec![X]),
         ] {
             assert!(!needs_second(Confirm::NextPass, &local, &none, X));
         }

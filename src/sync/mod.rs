@@ -1,5 +1,5 @@
-//! The sync pass and what it keeps between passes. `pass` runs one pass, `zones` finds each
-//! host's zone, `read` reads the records, `confirm` wants a second answer before a new
+//! The sync pass and what it keeps between passes. `pass` runs one pass, `wants` says what
+//! each host's records should hold, `zones` finds each host's zone, `read` reads the records, `confirm` wants a second answer before a new
 //! address is written, `writes` changes them, `cache` remembers zones, records and confirmed
 //! addresses, `report` says what happened, `stop` deletes the managed records (DELETE_ON_STOP).
 
@@ -9,7 +9,9 @@ mod pass;
 mod plan;
 mod read;
 pub mod report;
+mod state;
 mod stop;
+mod wants;
 mod writes;
 mod zones;
 

@@ -6,11 +6,12 @@ use super::cache::Cache;
 use super::confirm::{self, Verdict};
 use super::plan::Plan;
 use super::report::{Detection, Failure, Outcome, PassError, Report, State, Want};
+use super::wants;
 use super::writes;
 use crate::cloudflare::{CfError, Client, Spent};
 use crate::config::{Config, Family};
 use crate::detect::{self, Detected};
-use crate::hostid;
+use crate::filter::Filter;
 use crate::reconcile::Write;
 use crate::transport::{Deadline, Transport};
 use std::net::IpAddr;
@@ -27,7 +28,7 @@ pub fn run_pass(
         ..Report::default()
     };
     let found = detect_all(cfg, transport, &mut report);
-    let wants = wants_of(cfg, &found, &mut report);
+    let wants = wants::wants_of(cfg, &found, &mut report);
     cache.begin(now, cfg.cloudflare.cache_ttl);
     // However slow Cloudflare is, the pass's calls end in time (see `bounds`); waiting for a
     // second answer pauses that clock rather than spending it.
@@ -100,74 +101,60 @@ fn detect_all(
             provider: answer.as_ref().ok().map(|d| d.provider.clone()),
             seconds: started.elapsed().as_secs_f64(),
         });
-        match answer {
-            Ok(detected) => {
-                match family {
-                    Family::V4 => report.ipv4 = Some(detected.ip),
-                    Family::V6 => report.ipv6 = Some(detected.ip),
+        let error = match answer {
+            Ok(mut detected) => match filtered(cfg.filter(family), &mut detected) {
+                Ok(()) => {
+                    match family {
+                        Family::V4 => report.ipv4 = detected.first(),
+                        Family::V6 => report.ipv6 = detected.first(),
+                    }
+                    found.push((family, detected));
+                    continue;
                 }
-                found.push((family, detected));
-            }
+                Err(dropped) => {
+                    let provider = detected.provider;
+                    let error = PassError::Filtered {
+                        family,
+                        provider,
+                        dropped,
+                    };
+                    crate::warn!("{error}");
+                    error
+                }
+            },
             Err(failure) => {
                 let error = PassError::NoAddress { family, failure };
                 crate::error!("{error}");
-                report.errors.push(error);
-                for host in cfg.hosts_for(family) {
-                    report.outcomes.push(Outcome {
-                        host: host.clone(),
-                        family,
-                        content: None,
-                        previous: None,
-                        state: State::NotAttempted,
-                    });
-                }
+                error
             }
+        };
+        report.errors.push(error);
+        for host in cfg.hosts_for(family) {
+            report.outcomes.push(Outcome {
+                host: host.clone(),
+                family,
+                content: None,
+                previous: None,
+                state: State::NotAttempted,
+            });
         }
     }
     found
 }
 
-/// What each host's record should hold: the detected address, or, for a host with a host
-/// ID, the detected prefix with its host bits. A host ID that does not fit the prefix this
-/// answer came with fails that host, naming both.
-fn wants_of(cfg: &Config, found: &[(Family, Detected)], report: &mut Report) -> Vec<Want> {
-    let mut wants = Vec::new();
-    for (family, detected) in found {
-        for host in cfg.hosts_for(*family) {
-            let want = |ip| Want {
-                host: host.clone(),
-                family: *family,
-                ip,
-            };
-            match (
-                family,
-                detected.ip,
-                cfg.host_ids.get(host).and_then(|ids| ids.first()),
-            ) {
-                (Family::V6, IpAddr::V6(v6), Some(id)) => {
-                    let len = detected.prefix_len.unwrap_or(cfg.detection.ip6_prefix_len);
-                    match hostid::apply(v6, len, id) {
-                        Ok(ip) => wants.push(want(IpAddr::V6(ip))),
-                        Err(misfit) => {
-                            let failure = Failure::HostId {
-                                host: host.clone(),
-                                why: format!(
-                                    "{misfit} (from {}: {}/{len})",
-                                    detected.provider, detected.ip
-                                ),
-                            };
-                            crate::error!("{failure}");
-                            report
-                                .outcomes
-                                .push(want(detected.ip).outcome(State::Failed(failure), None));
-                        }
-                    }
-                }
-                _ => wants.push(want(detected.ip)),
-            }
-        }
+/// Keeps the detected addresses the family's filter keeps; when it keeps none of some, the
+/// family is skipped (its records left as they are): those are returned. `static.empty`
+/// (no address) passes any filter.
+fn filtered(filter: Option<&Filter>, detected: &mut Detected) -> Result<(), Vec<IpAddr>> {
+    let Some(filter) = filter else {
+        return Ok(());
+    };
+    let all = detected.ips();
+    detected.nets.retain(|n| filter.keeps(&n.ip));
+    match (all.is_empty(), detected.nets.is_empty()) {
+        (false, true) => Err(all),
+        (true, _) | (false, false) => Ok(()),
     }
-    wants
 }
 
 /// Each family's verdict on its new address, asking a second provider where it must; a
@@ -184,23 +171,29 @@ fn confirm_changes(
     let mut verdicts = Vec::new();
     for (family, first) in found {
         let belief = cache.beliefs.of(*family);
+        // A remote provider's answer is one address; a set (static:, file:, interface:) is
+        // the machine's or the user's word, believed as it is.
+        let (Some(ip), false) = (first.first(), first.nets.len() > 1) else {
+            verdicts.push((*family, Verdict::Believed));
+            continue;
+        };
         if !changing.contains(family) {
             let holds = |o: &Outcome| o.family == *family && o.state == State::Unchanged;
             if report.outcomes.iter().any(holds) {
-                belief.holds(first.ip);
+                belief.holds(ip);
             }
             continue;
         }
         let provider = cfg.providers(*family).get(first.index);
-        let asks = provider
-            .is_some_and(|p| confirm::needs_second(cfg.detection.confirm, p, belief, first.ip));
+        let asks =
+            provider.is_some_and(|p| confirm::needs_second(cfg.detection.confirm, p, belief, ip));
         let verdict = if asks {
             let second = confirm::second_answer(cfg, *family, first, transport);
-            confirm::judge(*family, (&first.provider, first.ip), second)
+            confirm::judge(*family, (&first.provider, ip), second)
         } else {
             Verdict::Believed
         };
-        cache.beliefs.of(*family).settle(first.ip, &verdict);
+        cache.beliefs.of(*family).settle(ip, &verdict);
         match &verdict {
             Verdict::Believed => {}
             Verdict::Doubted(doubt) => {
@@ -210,7 +203,7 @@ fn confirm_changes(
             Verdict::Unconfirmed => crate::info!(
                 "{} {} from {} is new and no other provider answered: written once a next try gives it again",
                 family.name(),
-                first.ip,
+                ip,
                 first.provider
             ),
         }
@@ -274,7 +267,7 @@ impl Pass<'_, '_> {
                 Verdict::Unconfirmed => self.push(&want, holds, State::Unconfirmed),
                 Verdict::Believed if self.cfg.lifecycle.dry_run => {
                     crate::info!("dry run: would {}", action.describe());
-                    self.push(&want, holds, State::WouldChange);
+                    self.push(&want, holds, State::WouldChange(Box::new(action.clone())));
                 }
                 Verdict::Believed => keep.push((want, action)),
             }

@@ -4,7 +4,7 @@
 use super::cache::{Cache, Known};
 use super::pass::Pass;
 use super::read;
-use super::report::{Failure, State, Want};
+use super::report::{Failure, Outcome, State, Want};
 use super::zones;
 use crate::cloudflare::CfError;
 use crate::dns::{RecordType, Zone};
@@ -86,7 +86,20 @@ impl Pass<'_, '_> {
             return Ok(changes);
         }
         self.cache.invalidate(zone, false);
-        let wants = changes.into_iter().map(|(w, _)| w).collect();
+        // A set's changes share its want: decided again once, and what the first decision
+        // said of its other records is said again.
+        let mut wants: Vec<Want> = Vec::new();
+        for (w, _) in changes {
+            if !wants.contains(&w) {
+                wants.push(w);
+            }
+        }
+        let again = |o: &Outcome| {
+            wants
+                .iter()
+                .any(|w| w.host == o.host && w.family == o.family)
+        };
+        self.report.outcomes.retain(|o| !again(o));
         self.plan_zone(zone, wants)
     }
 
@@ -130,18 +143,26 @@ impl Pass<'_, '_> {
                 self.push(&want, None, State::Failed(failure));
                 continue;
             }
-            let decision = reconcile::decide(
-                &want.host,
-                want.family.record_type(),
-                want.ip,
-                reconcile::on_name(&index, &want.host),
-                &self.cfg.create,
-            );
-            for w in &decision.warnings {
-                crate::warn!("{w}");
-            }
-            if let Some(action) = self.settle(&want, decision.action) {
-                changes.push((want, action));
+            let records = reconcile::on_name(&index, &want.host);
+            let rtype = want.family.record_type();
+            let actions = match (want.set, want.ips.as_slice()) {
+                (false, [ip]) => {
+                    let decision =
+                        reconcile::decide(&want.host, rtype, *ip, records, &self.cfg.create);
+                    for w in &decision.warnings {
+                        crate::warn!("{w}");
+                    }
+                    vec![decision.action]
+                }
+                _ => reconcile::decide_set(&want.host, rtype, &want.ips, records, &self.cfg.create)
+                    .into_iter()
+                    .map(|(_, action)| action)
+                    .collect(),
+            };
+            for action in actions {
+                if let Some(write) = self.settle(&want, action) {
+                    changes.push((want.clone(), write));
+                }
             }
         }
         Ok(changes)

@@ -1,7 +1,8 @@
-//! What a pass found and did: one outcome per (host, family), the problems that are not about
-//! one record, and the Cloudflare calls it made.
+//! What a pass found and did: an outcome per record (one per (host, family), or one per address
+//! of a set), the problems that are not about one record, and the Cloudflare calls it made.
 
 use super::confirm::Doubt;
+pub use super::state::{Failure, Kind, State};
 use crate::cloudflare::CfError;
 use crate::config::Family;
 use crate::detect::DetectFailure;
@@ -9,129 +10,6 @@ use crate::transport::{Method, TransportError};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
-
-/// Why a record could not be brought in line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The host is under no zone the credentials can see.
-    NoZone { host: String },
-    /// The name cannot hold the record (a CNAME is there); the message says which.
-    Blocked(String),
-    /// Cloudflare refused or could not be reached while doing `context`.
-    Cloudflare { context: String, error: CfError },
-    /// Cloudflare asked us to slow down before this record's zone was reached.
-    Throttled,
-    /// The host's ID cannot be put under the prefix the detected address came with.
-    HostId { host: String, why: String },
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            Failure::NoZone { host } => write!(
-                f,
-                "{host} is in no zone these credentials can see; check that the token's zone resources include its zone (Zone:Read, DNS:Edit)"
-            ),
-            Failure::Blocked(why) => f.write_str(why),
-            Failure::Cloudflare { context, error } => write!(f, "{context}: {error}"),
-            Failure::Throttled => f.write_str("skipped: Cloudflare is throttling"),
-            Failure::HostId { host, why } => write!(f, "{host} AAAA: {why}"),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum State {
-    Unchanged,
-    Updated,
-    Created,
-    /// A dry run found a difference and wrote nothing.
-    WouldChange,
-    /// No record, and creation is not allowed.
-    Missing,
-    Failed(Failure),
-    /// Not tried this pass (its family's address was not detected, or Cloudflare stopped
-    /// answering before its turn); left as it was.
-    NotAttempted,
-    /// Two providers gave different addresses: left as it was (see `confirm`).
-    Doubted,
-    /// A new address only one answer gave: written once the next try agrees.
-    Unconfirmed,
-}
-
-impl Failure {
-    /// A Cloudflare call abandoned unsent because an earlier one got no answer.
-    pub fn is_abandoned(&self) -> bool {
-        matches!(
-            self,
-            Failure::Cloudflare {
-                error: CfError::Abandoned,
-                ..
-            }
-        )
-    }
-}
-
-impl State {
-    /// The state a failure leaves: not attempted when the call was abandoned unsent.
-    pub fn from_failure(failure: Failure) -> State {
-        if failure.is_abandoned() {
-            State::NotAttempted
-        } else {
-            State::Failed(failure)
-        }
-    }
-
-    pub fn label(&self) -> &'static str {
-        self.kind().label()
-    }
-
-    /// The state without what it carries: what the status API keeps between passes.
-    pub fn kind(&self) -> Kind {
-        match self {
-            State::Unchanged => Kind::Unchanged,
-            State::Updated => Kind::Updated,
-            State::Created => Kind::Created,
-            State::WouldChange => Kind::WouldChange,
-            State::Missing => Kind::Missing,
-            State::Failed(_) => Kind::Failed,
-            State::NotAttempted => Kind::NotAttempted,
-            State::Doubted => Kind::Doubted,
-            State::Unconfirmed => Kind::Unconfirmed,
-        }
-    }
-}
-
-/// A `State`'s kind, with the one table of labels that logs, `/widget`, `/metrics` and
-/// notifications use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Unchanged,
-    Updated,
-    Created,
-    WouldChange,
-    Missing,
-    Failed,
-    NotAttempted,
-    Doubted,
-    Unconfirmed,
-}
-
-impl Kind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Unchanged => "unchanged",
-            Kind::Updated => "updated",
-            Kind::Created => "created",
-            Kind::WouldChange => "would-change",
-            Kind::Missing => "missing",
-            Kind::Failed => "failed",
-            Kind::NotAttempted => "not-attempted",
-            Kind::Doubted => "doubted",
-            Kind::Unconfirmed => "unconfirmed",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -144,11 +22,14 @@ pub struct Outcome {
     pub state: State,
 }
 
-/// One (host, family) the pass wants to hold `ip`.
+/// One (host, family) the pass wants to hold `ips`: one address in one record, or, when
+/// `set`, exactly these addresses in the name's records of the type (none: delete them all).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Want {
     pub host: String,
     pub family: Family,
-    pub ip: IpAddr,
+    pub ips: Vec<IpAddr>,
+    pub set: bool,
 }
 
 impl Want {
@@ -181,6 +62,13 @@ pub enum PassError {
     },
     /// Two answers disagreed about a new address: a doubt, not an outage.
     Doubt(Doubt),
+    /// The detection filter kept none of the detected addresses: the family is skipped, as
+    /// the user asked, not failed.
+    Filtered {
+        family: Family,
+        provider: String,
+        dropped: Vec<IpAddr>,
+    },
 }
 
 impl fmt::Display for PassError {
@@ -193,6 +81,20 @@ impl fmt::Display for PassError {
                 family.record_type()
             ),
             PassError::Doubt(doubt) => doubt.fmt(f),
+            PassError::Filtered {
+                family,
+                provider,
+                dropped,
+            } => {
+                let dropped: Vec<String> = dropped.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "IP{}_DETECTION_FILTER keeps none of {} (from {provider}): {} records left as they are",
+                    if *family == Family::V4 { 4 } else { 6 },
+                    dropped.join(", "),
+                    family.record_type()
+                )
+            }
         }
     }
 }
@@ -224,6 +126,7 @@ pub struct Tally {
     pub not_attempted: usize,
     pub doubted: usize,
     pub unconfirmed: usize,
+    pub deleted: usize,
 }
 
 /// How a pass went, worst first.
@@ -251,13 +154,17 @@ impl Report {
     }
 
     pub fn standing(&self) -> Standing {
+        let failed = |e: &PassError| match e {
+            PassError::NoAddress { .. } => true,
+            PassError::Doubt(_) | PassError::Filtered { .. } => false,
+        };
         let doubt = |e: &PassError| matches!(e, PassError::Doubt(_));
-        if self.tally().failed > 0 || !self.errors.iter().all(doubt) {
+        if self.tally().failed > 0 || self.errors.iter().any(failed) {
             Standing::Failed
-        } else if self.errors.is_empty() {
-            Standing::Ok
-        } else {
+        } else if self.errors.iter().any(doubt) {
             Standing::InDoubt
+        } else {
+            Standing::Ok
         }
     }
 
@@ -269,7 +176,7 @@ impl Report {
             PassError::NoAddress { failure, .. } => failure.0.iter().any(
                 |(_, why)| matches!(why, crate::detect::DetectError::Transport(t) if behind(t)),
             ),
-            PassError::Doubt(_) => false,
+            PassError::Doubt(_) | PassError::Filtered { .. } => false,
         });
         let writing = self.outcomes.iter().any(|o| {
             matches!(&o.state, State::Failed(Failure::Cloudflare { error: CfError::Transport(t), .. }) if behind(t))
@@ -289,12 +196,13 @@ impl Report {
                 State::Unchanged => &mut t.unchanged,
                 State::Updated => &mut t.updated,
                 State::Created => &mut t.created,
-                State::WouldChange => &mut t.would_change,
+                State::WouldChange(_) => &mut t.would_change,
                 State::Missing => &mut t.missing,
                 State::Failed(_) => &mut t.failed,
                 State::NotAttempted => &mut t.not_attempted,
                 State::Doubted => &mut t.doubted,
                 State::Unconfirmed => &mut t.unconfirmed,
+                State::Deleted => &mut t.deleted,
             };
             *slot += 1;
         }
@@ -327,6 +235,9 @@ impl Report {
             t.created,
             t.failed,
         );
+        if t.deleted > 0 {
+            s.push_str(&format!(", {} deleted", t.deleted));
+        }
         if t.missing > 0 {
             s.push_str(&format!(", {} missing", t.missing));
         }

@@ -81,7 +81,7 @@ fn delete_chunk(client: &mut Client, zone_id: &str, doomed: &[&Record]) -> usize
 }
 
 /// The records of one zone this process manages: for each host in the zone and each family
-/// it updates, the one record `reconcile` keeps.
+/// it updates, the one record `reconcile` keeps, or every record of a name kept as a set.
 fn managed_in_zone<'r>(
     cfg: &Config,
     cache: &Cache,
@@ -94,7 +94,15 @@ fn managed_in_zone<'r>(
             continue;
         }
         for family in cfg.families_of(host) {
-            out.extend(reconcile::managed(host, family.record_type(), records));
+            let rtype = family.record_type();
+            match cfg.kept_as_set(host, family) {
+                true => out.extend(
+                    records
+                        .iter()
+                        .filter(|r| r.rtype == rtype && r.name.eq_ignore_ascii_case(host)),
+                ),
+                false => out.extend(reconcile::managed(host, rtype, records)),
+            }
         }
     }
     out

@@ -5,7 +5,7 @@ use super::cache::Cache;
 use super::read::records_named;
 use super::report::{Failure, Outcome, State, Want};
 use crate::cloudflare::{CfError, Client};
-use crate::dns::{CreatePolicy, NewRecord, Patch, Record, Zone};
+use crate::dns::{CreatePolicy, Record, Zone};
 use crate::reconcile::{self, Action, Write};
 
 /// What writing a zone's changes came to: an outcome per change, and the error that must
@@ -143,21 +143,18 @@ fn write_batch(
     zone: &Zone,
     writes: &[(Want, Write)],
 ) -> Result<Vec<Outcome>, CfError> {
-    let patches: Vec<Patch> = writes
-        .iter()
-        .filter_map(|(_, a)| match a {
-            Write::Update { patch, .. } => Some(patch.clone()),
-            Write::Create(_) => None,
-        })
-        .collect();
-    let posts: Vec<NewRecord> = writes
-        .iter()
-        .filter_map(|(_, a)| match a {
-            Write::Create(n) => Some(n.clone()),
-            Write::Update { .. } => None,
-        })
-        .collect();
-    let (patched, posted) = client.batch(&zone.id, &[], &patches, &posts)?;
+    let (mut deletes, mut patches, mut posts) = (Vec::new(), Vec::new(), Vec::new());
+    for (_, write) in writes {
+        match write {
+            Write::Delete(r) => deletes.push(r.id.clone()),
+            Write::Update { patch, .. } => patches.push(patch.clone()),
+            Write::Create(n) => posts.push(n.clone()),
+        }
+    }
+    let (patched, posted) = client.batch(&zone.id, &deletes, &patches, &posts)?;
+    for id in &deletes {
+        cache.remove(&zone.id, id);
+    }
     for record in patched.into_iter().chain(posted) {
         cache.update(&zone.id, record);
     }
@@ -175,20 +172,29 @@ fn write_one(
         Write::Update { patch, .. } => client.patch(&zone.id, patch)?,
         Write::Create(new) => match client.create(&zone.id, new) {
             Ok(r) => r,
-            Err(e) if e.is_already_exists() => return adopt_existing(client, cache, zone, want),
+            Err(e) if e.is_already_exists() => {
+                return adopt_existing(client, cache, zone, want, &new.content)
+            }
             Err(e) => return Err(e),
         },
+        Write::Delete(r) => {
+            client.delete(&zone.id, &r.id)?;
+            cache.remove(&zone.id, &r.id);
+            return Ok(written(want, &action));
+        }
     };
     cache.update(&zone.id, record);
     Ok(written(want, &action))
 }
 
-/// Someone created the record between our read and our write: read it and converge.
+/// Someone created the record between our read and our write: read it and converge. For a
+/// set, Cloudflare's "an identical record exists" says the member is there.
 fn adopt_existing(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
     want: &Want,
+    content: &str,
 ) -> Result<Outcome, CfError> {
     let rtype = want.family.record_type();
     crate::info!("{} {rtype} already exists; reading it again", want.host);
@@ -200,29 +206,35 @@ fn adopt_existing(
     for r in &records {
         cache.update(&zone.id, r.clone());
     }
+    let (false, [ip]) = (want.set, want.ips.as_slice()) else {
+        return Ok(want.outcome(State::Unchanged, Some(content.to_string())));
+    };
     let never = CreatePolicy::never();
-    match reconcile::decide(&want.host, rtype, want.ip, &records, &never).action {
+    match reconcile::decide(&want.host, rtype, *ip, &records, &never).action {
         Action::Keep(r) => Ok(want.outcome(State::Unchanged, Some(r.content.to_string()))),
         Action::Write(update @ Write::Update { .. }) => {
             write_one(client, cache, zone, want, update)
         }
         // With creation off, "create" cannot come back; the record was said to exist.
-        Action::Write(Write::Create(_)) | Action::Missing | Action::Blocked(_) => {
-            Err(CfError::Malformed(format!(
-                "Cloudflare says {} {rtype} exists but does not list it",
-                want.host
-            )))
-        }
+        Action::Write(Write::Create(_) | Write::Delete(_))
+        | Action::Missing
+        | Action::Blocked(_) => Err(CfError::Malformed(format!(
+            "Cloudflare says {} {rtype} exists but does not list it",
+            want.host
+        ))),
     }
 }
 
-/// A record this pass wrote: it now holds the wanted address.
+/// A record this pass wrote: it now holds the wanted address (or, deleted, nothing).
 fn written(want: &Want, action: &Write) -> Outcome {
-    let (state, previous) = match action {
-        Write::Update { old, .. } => (State::Updated, Some(old.clone())),
-        Write::Create(_) => (State::Created, None),
+    let state = match action {
+        Write::Update { .. } => State::Updated,
+        Write::Create(_) => State::Created,
+        Write::Delete(_) => State::Deleted,
     };
-    let new = want.ip.to_string();
+    let previous = action.old().map(String::from);
+    let content = action.new_content().map(String::from);
+    let new = content.clone().unwrap_or_default();
     crate::log::event(
         crate::log::Level::Info,
         &action.past(),
@@ -234,7 +246,7 @@ fn written(want: &Want, action: &Write) -> Outcome {
             ("new", &new),
         ],
     );
-    let mut outcome = want.outcome(state, Some(want.ip.to_string()));
+    let mut outcome = want.outcome(state, content);
     outcome.previous = previous;
     outcome
 }

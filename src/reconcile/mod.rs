@@ -1,8 +1,11 @@
 //! Reconciliation: what to do for one (host, type), given the records Cloudflare holds and
 //! the address we want. Pure: no I/O, no clock.
 
+mod set;
+
 pub use crate::dns::CreatePolicy;
 use crate::dns::{NewRecord, Patch, Record, RecordType};
+pub use set::decide_set;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -26,6 +29,8 @@ pub enum Write {
         old: String,
     },
     Create(NewRecord),
+    /// A record of a set that holds an address no longer wanted (see `set`).
+    Delete(Record),
 }
 
 impl Write {
@@ -34,6 +39,16 @@ impl Write {
         match self {
             Write::Update { old, .. } => Some(old),
             Write::Create(_) => None,
+            Write::Delete(r) => Some(r.content.as_str()),
+        }
+    }
+
+    /// What the record holds after the write (nothing, for a delete).
+    pub fn new_content(&self) -> Option<&str> {
+        match self {
+            Write::Update { patch, .. } => Some(&patch.content),
+            Write::Create(n) => Some(&n.content),
+            Write::Delete(_) => None,
         }
     }
 
@@ -44,6 +59,7 @@ impl Write {
                 patch.name, patch.rtype, patch.content
             ),
             Write::Create(n) => format!("create {} {} {}", n.name, n.rtype, n.content),
+            Write::Delete(r) => format!("delete {} {} {}", r.name, r.rtype, r.content),
         }
     }
 
@@ -55,6 +71,7 @@ impl Write {
                 patch.name, patch.rtype, patch.content
             ),
             Write::Create(n) => format!("created {} {} {}", n.name, n.rtype, n.content),
+            Write::Delete(r) => format!("deleted {} {} {}", r.name, r.rtype, r.content),
         }
     }
 }
@@ -151,15 +168,15 @@ pub fn managed<'a>(host: &str, rtype: RecordType, records: &'a [Record]) -> Opti
 }
 
 /// Compares as addresses, so `2a00:0::1` and `2a00::1` are the same content.
-fn holds(record: &Record, want: IpAddr) -> bool {
+pub(crate) fn holds(record: &Record, want: IpAddr) -> bool {
     record.content.ip() == Some(want)
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn rec(id: &str, name: &str, rtype: &str, content: &str, created: &str) -> Record {
+    pub(crate) fn rec(id: &str, name: &str, rtype: &str, content: &str, created: &str) -> Record {
         Record {
             id: id.into(),
             name: name.into(),
@@ -171,7 +188,7 @@ mod tests {
         }
     }
 
-    fn policy(allowed: bool) -> CreatePolicy {
+    pub(crate) fn policy(allowed: bool) -> CreatePolicy {
         CreatePolicy {
             allowed,
             ttl: 1,
