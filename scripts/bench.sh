@@ -8,6 +8,7 @@
 #   scripts/bench.sh networks            only the RSS cost of CA files, one-family dials, a proxy
 #   scripts/bench.sh calls               only Cloudflare calls and detection requests per pass
 #   scripts/bench.sh peak                only the peak RSS of `once` (VmHWM at its exit)
+#   scripts/bench.sh lan                 only a prefix change moving 50 LAN hosts' AAAA (host IDs)
 #   scripts/bench.sh watch               only the network watch, in a network namespace of its
 #                                        own (root): change to write, unrelated changes, idle
 #                                        cost; BEFORE=<git rev> adds that build's idle cost
@@ -367,6 +368,35 @@ peak_rows() {
     row "peak RSS, \`once\` with a TLS handshake (untrusted local cert; VmHWM at exit, env -i)" "$(printf '%s\n' "${tls[@]}" | median) KB" "<= 2 MB" "peer 2.2 MB; inadyn 13 MB; Python seed 73-80 MB"
 }
 
+# --- a prefix change for the whole LAN (host IDs, issue 25) ------------------------------------
+lan_rows() {
+    local args=(--zone example.com) hosts="" i log=$work/lan.log k0 w0 t0 took=() calls=() writes=()
+    for i in $(seq 1 50); do
+        args+=(--record "h$i.example.com:AAAA:2a01:4f8:10:1::$i")
+        hosts+="h$i.example.com{hostid6=::$i},"
+    done
+    local lan_env=("HOST_LIST=${hosts%,}" IP4_PROVIDER=none API_PORT=0
+        "IP6_PROVIDER=url:http://127.0.0.1:$port/ip,url:http://127.0.0.1:$port/ip2")
+    for n in $(seq 1 "$runs"); do
+        fake_start "$port" "${args[@]}" --ip 2a01:4f8:10:1::aaaa
+        pids+=("$fake_pid")
+        env -i "${base_env[@]}" "${lan_env[@]}" "$bin" once 2>"$log"
+        grep -q 'pass ok: .* 50 unchanged, 0 updated' "$log" || { echo "the LAN was not in place:" >&2; cat "$log" >&2; exit 1; }
+        "$fake" set-ip "$port" "2a01:4f8:10:$((n + 1))::aaaa"
+        k0=$("$fake" calls "$port"); w0=$("$fake" writes "$port")
+        cold_binary
+        t0=$(now_ms)
+        env -i "${base_env[@]}" "${lan_env[@]}" "$bin" once 2>"$log"
+        took+=("$(( $(now_ms) - t0 ))")
+        grep -q 'pass ok: .* 0 unchanged, 50 updated' "$log" || { echo "the prefix change did not land:" >&2; cat "$log" >&2; exit 1; }
+        calls+=("$(( $("$fake" calls "$port") - k0 ))"); writes+=("$(( $("$fake" writes "$port") - w0 ))")
+        stop_fake
+    done
+    row "prefix change, 50 LAN hosts by host ID (1 zone, \`once\`, 2 providers): Cloudflare calls (writes)" \
+        "$(printf '%s\n' "${calls[@]}" | median) ($(printf '%s\n' "${writes[@]}" | median))" "<= 1 zone lookup, 1 read, 1 batch" ""
+    row "  the whole \`once\` (cold page cache, env -i)" "$(printf '%s\n' "${took[@]}" | median) ms" "" ""
+}
+
 # --- the network watch (issue 24), in this script's own network namespace ----------------------
 # The fake's writes, and the ms from an address change on dy0 until both zones' records hold it.
 writes_now() { "$fake" writes "$port"; }
@@ -475,6 +505,7 @@ case "${1:-}" in
     calls) calls_rows; print_table; exit 0 ;;
     peak) peak_rows; print_table; exit 0 ;;
     watch) watch_rows; print_table; exit 0 ;;
+    lan) lan_rows; print_table; exit 0 ;;
 esac
 
 # --- sizes ------------------------------------------------------------------------------------

@@ -96,11 +96,12 @@ fn names_code(rest: &str) -> Result<(), String> {
     let (file, mut wanted) = module.ok_or("no such module")?;
     wanted.extend(items);
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-    match wanted
-        .iter()
-        .find(|item| !text.contains(&format!("fn {item}")))
-    {
-        Some(item) => Err(format!("{file} has no fn {item}")),
+    match wanted.iter().find(|item| {
+        !["fn", "struct", "enum"]
+            .iter()
+            .any(|k| text.contains(&format!("{k} {item}")))
+    }) {
+        Some(item) => Err(format!("{file} has no fn, struct or enum {item}")),
         None => Ok(()),
     }
 }

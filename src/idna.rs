@@ -6,8 +6,17 @@
 //! which is how a keyboard types it (see the README). Pure.
 
 /// The ASCII form of a host name, or why a label cannot have one.
-#[inline(never)]
 pub fn to_ascii(name: &str) -> Result<String, String> {
+    // The common case stays out of the cold segment (scripts/cold-code.ld): every host is
+    // read through here at start.
+    if name.is_ascii() {
+        return Ok(name.to_ascii_lowercase());
+    }
+    unicode(name)
+}
+
+#[inline(never)]
+fn unicode(name: &str) -> Result<String, String> {
     let dotted: String = name
         .chars()
         .map(|c| match c {
@@ -32,11 +41,15 @@ pub fn shown(name: &str) -> String {
 
 /// The Unicode form of an ASCII name, for showing it: `xn--` labels decoded, others as they
 /// are; `None` when no label is punycode (or one does not decode).
-#[inline(never)]
 pub fn to_unicode(name: &str) -> Option<String> {
     if !name.split('.').any(|l| l.starts_with("xn--")) {
         return None;
     }
+    unicode_labels(name)
+}
+
+#[inline(never)]
+fn unicode_labels(name: &str) -> Option<String> {
     let labels: Option<Vec<String>> = name
         .split('.')
         .map(|l| match l.strip_prefix("xn--") {

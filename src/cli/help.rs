@@ -2,6 +2,7 @@
 
 use super::Topic;
 
+#[inline(never)]
 pub fn text(topic: Topic) -> &'static str {
     match topic {
         Topic::General => GENERAL,

@@ -41,7 +41,6 @@ pub fn split(list: &str) -> Result<Vec<&str>, String> {
 
 /// One entry: a name, optionally followed by `{key=value, …}`; the only key is `hostid6`,
 /// which may be given more than once (its values are joined).
-#[inline(never)]
 pub fn entry(text: &str) -> Result<Entry, String> {
     let text = text.trim();
     let Some((name, rest)) = text.split_once('{') else {

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 /// Every public, stable address of the family on a local interface, for routers that hold
 /// the public address themselves; an IPv6 one with the length of its prefix.
+#[inline(never)]
 pub fn interface_address(name: &str, family: Family) -> Result<Vec<Net>, DetectError> {
     match family {
         Family::V4 => interface_v4(name),
@@ -96,6 +97,7 @@ pub fn stable_public<'h>(name: &str, held: &'h [IfAddr]) -> Result<Vec<&'h IfAdd
 /// "connected" to it sends nothing, but has a local address. Behind NAT that is the private
 /// address, which `check_public` refuses, so this suits hosts that hold the public address.
 /// An IPv6 choice that is temporary or deprecated is refused, as for `interface:`.
+#[inline(never)]
 pub fn local_address(family: Family) -> Result<IpAddr, DetectError> {
     let (bind, peer) = match family {
         Family::V4 => ("0.0.0.0:0", "1.1.1.1:443"),

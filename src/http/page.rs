@@ -5,6 +5,7 @@ use super::codec::{Body, Reply};
 
 const HTML: &str = include_str!("page.html");
 
+#[inline(never)]
 pub fn reply() -> Reply {
     Reply {
         status: 200,

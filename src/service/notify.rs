@@ -37,6 +37,7 @@ impl Event {
 
 /// What a pass has to say, if anything: `{"event", "time", "error", "records": [{"event",
 /// "host", "type", "old", "new", "error", "time"}]}`. Pure.
+#[inline(never)]
 pub fn message(report: &Report, previous_ok: Option<bool>, unix: u64) -> Option<String> {
     let entry = |o: &crate::sync::Outcome, event: Event, error: Option<&str>| {
         let new = o.content.as_deref().filter(|_| error.is_none());
@@ -143,6 +144,7 @@ impl Notifier {
     /// Sends what is queued, oldest first, each within `bounds::REPORT_TIMEOUT`; stops at the
     /// first failure, to try again after the next pass. A message the caller's deadline left
     /// no time for stays queued without using a try.
+    #[inline(never)]
     pub fn flush(&mut self, transport: &mut dyn Transport) {
         while let Some((body, tries)) = self.queue.front_mut() {
             // Checked at start (`config`): a failure here is named like any other.

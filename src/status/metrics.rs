@@ -41,6 +41,7 @@ impl Metrics {
         }
     }
 
+    #[inline(never)]
     pub fn render(&self, records: &[RecordStatus]) -> String {
         let mut out = String::with_capacity(2048);
         self.render_passes(&mut out);
