@@ -57,6 +57,8 @@ pub struct Record {
     pub ttl: Option<u32>,
     pub proxied: Option<bool>,
     pub created_on: Option<String>,
+    /// Its comment: with MANAGED_RECORDS_COMMENT_REGEX, whose record it is.
+    pub comment: Option<String>,
 }
 
 /// A record's content as Cloudflare wrote it, and, for an address, the address: read once

@@ -24,6 +24,7 @@ pub mod json;
 #[macro_use]
 pub mod log;
 pub mod netlink;
+pub mod pattern;
 pub mod reconcile;
 pub mod service;
 pub mod status;

@@ -184,3 +184,23 @@ fn a_set_of_host_ids_is_one_aaaa_per_id() {
     );
     assert_eq!(cf.writes().len(), 1);
 }
+
+#[test]
+fn delete_on_stop_takes_a_sets_records_and_nothing_else() {
+    let cf = FakeCloudflare::start_direct();
+    zone(&cf);
+    let mut e = set_env(&cf, &format!("static:{A1},{A2}"));
+    set(&mut e, "DELETE_ON_STOP", "true");
+    set(&mut e, "API_PORT", "0");
+    let d = Daemon::start(&e, &work_dir("sets", "stop"));
+    d.wait_for("pass ok", 1, std::time::Duration::from_secs(30));
+    assert_eq!(sorted(&cf, "a.example.com", "A"), [A1, A2]);
+    let (status, _) = d.terminate();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        sorted(&cf, "a.example.com", "A").is_empty(),
+        "{:?}",
+        cf.records()
+    );
+    untouched(&cf);
+}

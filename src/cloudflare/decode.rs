@@ -52,6 +52,7 @@ pub(super) struct Wire {
     ttl: Option<u32>,
     proxied: Option<bool>,
     created_on: Option<String>,
+    comment: Option<String>,
 }
 
 impl From<Wire> for Record {
@@ -64,6 +65,7 @@ impl From<Wire> for Record {
             ttl: w.ttl,
             proxied: w.proxied,
             created_on: w.created_on,
+            comment: w.comment,
         }
     }
 }
@@ -133,6 +135,7 @@ pub fn listed(v: &Value) -> Option<Listed> {
         ttl,
         proxied,
         created_on: text("created_on"),
+        comment: text("comment"),
     }))
 }
 

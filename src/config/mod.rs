@@ -132,6 +132,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         proxied: r.boolean("PROXIED", false),
         comment: r.text("RECORD_COMMENT"),
     };
+    let owned = owned(&mut r, create.comment.as_deref());
     let detection = detection(&mut r);
     wanted_family_is_off(&mut r, &ip6_hosts, &detection);
     let host_ids = hosts::host_ids(&mut r, &ip6_hosts, detection.ip6_prefix_len);
@@ -157,6 +158,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         ip4_hosts,
         ip6_hosts,
         host_ids,
+        owned,
         cloudflare,
         create,
         detection,
@@ -226,6 +228,26 @@ fn detection(r: &mut Reader) -> Detection {
         ip4_filter: filter(r, "IP4_DETECTION_FILTER", true),
         ip6_filter: filter(r, "IP6_DETECTION_FILTER", false),
     }
+}
+
+/// MANAGED_RECORDS_COMMENT_REGEX; the records created must be owned too (as favonia checks).
+fn owned(r: &mut Reader, comment: Option<&str>) -> Option<crate::pattern::Pattern> {
+    const NAME: &str = "MANAGED_RECORDS_COMMENT_REGEX";
+    let text = r.text(NAME)?;
+    let pattern = match crate::pattern::parse(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            r.problems.push(format!("{NAME}: {e}"));
+            return None;
+        }
+    };
+    if !pattern.matches(comment) {
+        r.problems.push(format!(
+            "RECORD_COMMENT ({:?}) does not match {NAME} ({text:?}): the records dyncfdns creates would not be its own; make them agree",
+            comment.unwrap_or("")
+        ));
+    }
+    Some(pattern)
 }
 
 fn filter(r: &mut Reader, name: &str, v4: bool) -> Option<crate::filter::Filter> {

@@ -260,6 +260,9 @@ pub struct Config {
     pub ip4_hosts: Vec<String>,
     /// The hosts that get AAAA records (IP6_HOST_LIST, else HOST_LIST).
     pub ip6_hosts: Vec<String>,
+    /// `MANAGED_RECORDS_COMMENT_REGEX`: the A and AAAA records this instance owns, by their
+    /// comment; the others are left alone whatever they hold. `None` owns them all.
+    pub owned: Option<crate::pattern::Pattern>,
     /// The AAAA hosts given a host ID (`{hostid6=…}`): their records hold the detected
     /// prefix with these host bits.
     pub host_ids: std::collections::BTreeMap<String, Vec<crate::hostid::HostId>>,

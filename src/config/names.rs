@@ -45,10 +45,6 @@ pub const NO_EQUIVALENT: &[(&str, &str)] = &[
         "WAF lists are not managed; remove it",
     ),
     (
-        "MANAGED_RECORDS_COMMENT_REGEX",
-        "dyncfdns manages, per host and type, the one record it keeps; remove it",
-    ),
-    (
         "IP4_DEFAULT_PREFIX_LEN",
         "it only matters for WAF lists; remove it",
     ),

@@ -76,6 +76,10 @@ pub const VARS: &[Var] = &[
     var("RECORD_COMMENT", |c| {
         c.create.comment.clone().unwrap_or_else(|| "(none)".into())
     }),
+    var("MANAGED_RECORDS_COMMENT_REGEX", |c| match &c.owned {
+        Some(p) => p.to_string(),
+        None => "(every A and AAAA record of the names)".to_string(),
+    }),
     var("IP4_PROVIDER", |c| providers(&c.detection.ip4)),
     var("IP6_PROVIDER", |c| providers(&c.detection.ip6)),
     var("IP4_DETECTION_FILTER", |c| {

@@ -185,6 +185,7 @@ pub(crate) mod tests {
             ttl: Some(300),
             proxied: Some(true),
             created_on: Some(created.into()),
+            comment: None,
         }
     }
 

@@ -166,6 +166,7 @@ mod tests {
             ttl: None,
             proxied: None,
             created_on: None,
+            comment: None,
         }
     }
 

@@ -246,7 +246,8 @@ impl Pass<'_, '_> {
                     continue;
                 }
             };
-            let written = writes::write(self.client, self.cache, &zone, changes);
+            let owned = self.cfg.owned.as_ref();
+            let written = writes::write(self.client, self.cache, &zone, owned, changes);
             self.report.outcomes.extend(written.outcomes);
             stop = written.stop.as_ref().and_then(|e| self.stops(e));
         }

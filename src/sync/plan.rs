@@ -125,7 +125,13 @@ impl Pass<'_, '_> {
     }
 
     fn plan_zone(&mut self, zone: &Zone, wants: Vec<Want>) -> Result<Vec<(Want, Write)>, CfError> {
-        if let Err(error) = read::ensure_records(&self.cfg.hosts, zone, self.cache, self.client) {
+        if let Err(error) = read::ensure_records(
+            &self.cfg.hosts,
+            self.cfg.owned.as_ref(),
+            zone,
+            self.cache,
+            self.client,
+        ) {
             self.cache.invalidate(zone, error.is_stale_id());
             let context = format!("cannot read the records of zone {}", zone.name);
             let failure = Failure::Cloudflare {

@@ -3,7 +3,8 @@
 
 use super::cache::{Cache, Known};
 use crate::cloudflare::{over_budget, CfError, Client, MAX_PAGES};
-use crate::dns::{Listed, Record, Unreadable, Zone};
+use crate::dns::{Listed, Record, RecordType, Unreadable, Zone};
+use crate::pattern::Pattern;
 
 /// Whether to ask for each managed name rather than read the zone's pages: with one name,
 /// or when the zone's further pages would cost more calls than the names.
@@ -16,16 +17,20 @@ pub fn read_by_name(names: usize, zone_pages: Option<u32>) -> bool {
 }
 
 /// Only what a pass manages or must respect: A, AAAA and CNAME (the only types read at all)
-/// on the managed names; what could not be read on those names is kept apart, to fail its
-/// host alone.
-pub fn keep_managed(listed: Vec<Listed>, names: &[String]) -> (Vec<Record>, Vec<Unreadable>) {
+/// on the managed names, and of the A and AAAA records only those this instance owns (by
+/// comment); what could not be read on those names is kept apart, to fail its host alone.
+pub fn keep_managed(
+    listed: Vec<Listed>,
+    names: &[String],
+    owned: Option<&Pattern>,
+) -> (Vec<Record>, Vec<Unreadable>) {
     let names: std::collections::HashSet<String> =
         names.iter().map(|n| n.to_ascii_lowercase()).collect();
     let relevant = |name: &str| names.contains(&name.to_ascii_lowercase());
     let (mut records, mut unreadable) = (Vec::new(), Vec::new());
     for item in listed {
         match item {
-            Ok(r) if relevant(&r.name) => records.push(r),
+            Ok(r) if relevant(&r.name) && owns(owned, &r) => records.push(r),
             Err(u) if relevant(&u.name) => unreadable.push(u),
             _ => {}
         }
@@ -33,10 +38,20 @@ pub fn keep_managed(listed: Vec<Listed>, names: &[String]) -> (Vec<Record>, Vec<
     (records, unreadable)
 }
 
+/// Whether this instance owns a record: a CNAME is always respected; an A or AAAA record is
+/// ours when its comment matches MANAGED_RECORDS_COMMENT_REGEX (or none is set).
+pub fn owns(owned: Option<&Pattern>, r: &Record) -> bool {
+    match (owned, r.rtype) {
+        (None, _) | (Some(_), RecordType::Cname) => true,
+        (Some(p), RecordType::A | RecordType::Aaaa) => p.matches(r.comment.as_deref()),
+    }
+}
+
 /// Reads the zone's records on the managed names (those of `hosts` in the zone), unless the
 /// cache still holds them fresh.
 pub fn ensure_records(
     hosts: &[String],
+    owned: Option<&Pattern>,
     zone: &Zone,
     cache: &mut Cache,
     client: &mut Client,
@@ -71,7 +86,7 @@ pub fn ensure_records(
             }
         }
     }
-    let (records, unreadable) = keep_managed(records, &names);
+    let (records, unreadable) = keep_managed(records, &names, owned);
     cache.set_records(&zone.id, records, unreadable);
     Ok(())
 }

@@ -123,7 +123,7 @@ fn learn(cfg: &Config, cache: &mut Cache, client: &mut Client) {
         }
     }
     for zone in seen {
-        if let Err(e) = read::ensure_records(&cfg.hosts, &zone, cache, client) {
+        if let Err(e) = read::ensure_records(&cfg.hosts, cfg.owned.as_ref(), &zone, cache, client) {
             crate::error!(
                 "DELETE_ON_STOP: cannot read the records of zone {}: {e}",
                 zone.name

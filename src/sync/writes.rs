@@ -2,10 +2,11 @@
 //! call per record when Cloudflare refuses the batch.
 
 use super::cache::Cache;
-use super::read::records_named;
+use super::read::{owns, records_named};
 use super::report::{Failure, Outcome, State, Want};
 use crate::cloudflare::{CfError, Client};
 use crate::dns::{CreatePolicy, Record, Zone};
+use crate::pattern::Pattern;
 use crate::reconcile::{self, Action, Write};
 
 /// What writing a zone's changes came to: an outcome per change, and the error that must
@@ -26,6 +27,7 @@ pub fn write(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
+    owned: Option<&Pattern>,
     mut writes: Vec<(Want, Write)>,
 ) -> Written {
     let mut out = Written::default();
@@ -38,7 +40,7 @@ pub fn write(
                 .extend(chunk.iter().map(|(w, _)| w.outcome(state.clone(), None)));
             continue;
         }
-        let done = write_chunk(client, cache, zone, chunk);
+        let done = write_chunk(client, cache, zone, owned, chunk);
         out.outcomes.extend(done.outcomes);
         out.stop = done.stop;
     }
@@ -62,6 +64,7 @@ fn write_chunk(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
+    owned: Option<&Pattern>,
     writes: Vec<(Want, Write)>,
 ) -> Written {
     if writes.len() >= 2 {
@@ -99,7 +102,7 @@ fn write_chunk(
             out.outcomes.push(want.outcome(left_over(stop), None));
             continue;
         }
-        match write_one(client, cache, zone, &want, action) {
+        match write_one(client, cache, zone, owned, &want, action) {
             Ok(outcome) => out.outcomes.push(outcome),
             Err(error) => {
                 cache.invalidate(zone, error.is_stale_id());
@@ -165,6 +168,7 @@ fn write_one(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
+    owned: Option<&Pattern>,
     want: &Want,
     action: Write,
 ) -> Result<Outcome, CfError> {
@@ -173,7 +177,7 @@ fn write_one(
         Write::Create(new) => match client.create(&zone.id, new) {
             Ok(r) => r,
             Err(e) if e.is_already_exists() => {
-                return adopt_existing(client, cache, zone, want, &new.content)
+                return adopt_existing(client, cache, zone, owned, want, &new.content)
             }
             Err(e) => return Err(e),
         },
@@ -193,6 +197,7 @@ fn adopt_existing(
     client: &mut Client,
     cache: &mut Cache,
     zone: &Zone,
+    owned: Option<&Pattern>,
     want: &Want,
     content: &str,
 ) -> Result<Outcome, CfError> {
@@ -202,6 +207,7 @@ fn adopt_existing(
     let records: Vec<Record> = records_named(client, zone, &want.host, &mut budget)?
         .into_iter()
         .filter_map(Result::ok)
+        .filter(|r| owns(owned, r))
         .collect();
     for r in &records {
         cache.update(&zone.id, r.clone());
@@ -213,7 +219,7 @@ fn adopt_existing(
     match reconcile::decide(&want.host, rtype, *ip, &records, &never).action {
         Action::Keep(r) => Ok(want.outcome(State::Unchanged, Some(r.content.to_string()))),
         Action::Write(update @ Write::Update { .. }) => {
-            write_one(client, cache, zone, want, update)
+            write_one(client, cache, zone, owned, want, update)
         }
         // With creation off, "create" cannot come back; the record was said to exist.
         Action::Write(Write::Create(_) | Write::Delete(_))
