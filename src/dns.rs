@@ -131,7 +131,8 @@ pub struct NewRecord {
 pub struct CreatePolicy {
     pub allowed: bool,
     pub ttl: u32,
-    pub proxied: bool,
+    /// `PROXIED`: true, false, or favonia's expression over the record's name.
+    pub proxied: crate::proxied::Proxied,
     pub comment: Option<String>,
 }
 
@@ -141,7 +142,7 @@ impl CreatePolicy {
         CreatePolicy {
             allowed: false,
             ttl: 1,
-            proxied: false,
+            proxied: crate::proxied::always(false),
             comment: None,
         }
     }

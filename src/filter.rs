@@ -1,103 +1,37 @@
 //! Detection filters (favonia's `IP4_DETECTION_FILTER` / `IP6_DETECTION_FILTER`): `keep-all`,
-//! or an expression over one detected address with `addr-in(<CIDR>)`, `!`, `&&`, `||` and
-//! parentheses; whitespace is ignored. Parsed once at start into an AST; evaluated per
-//! address. Pure.
+//! or an expression (`expr`) over one detected address with `addr-in(<CIDR>)`. Parsed once at
+//! start; evaluated per address. Pure.
 
+use crate::expr::{self, Cursor, Expr, ExprError};
 use std::fmt;
 use std::net::IpAddr;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Filter {
-    /// `addr-in(prefix/len)`
-    AddrIn(IpAddr, u8),
-    Not(Box<Filter>),
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
-}
+pub type Filter = Expr<AddrIn>;
+pub type FilterError = ExprError;
 
-/// Where the text stops making sense: the character position (from 1) and what was expected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FilterError {
-    pub at: usize,
-    pub expected: String,
-}
+/// `addr-in(prefix/len)`
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddrIn(pub IpAddr, pub u8);
 
-impl fmt::Display for FilterError {
+impl fmt::Display for AddrIn {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "at character {}: expected {}", self.at, self.expected)
+        write!(f, "addr-in({}/{})", self.0, self.1)
     }
 }
-
-/// Nesting deeper than this is not a filter anyone writes; it bounds the parser's stack.
-const MAX_DEPTH: usize = 32;
 
 /// `None` for `keep-all`; `v4` says which family the prefixes must be of.
 #[inline(never)]
 pub fn parse(text: &str, v4: bool) -> Result<Option<Filter>, FilterError> {
-    let chars: Vec<(usize, char)> = text
-        .chars()
-        .enumerate()
-        .filter(|(_, c)| !c.is_whitespace())
-        .collect();
-    let compact: String = chars.iter().map(|(_, c)| c).collect();
-    if compact == "keep-all" {
+    if text.trim() == "keep-all" {
         return Ok(None);
     }
-    let mut p = Parser {
-        chars: &chars,
-        pos: 0,
-        v4,
-        end: text.chars().count() + 1,
-        depth: 0,
-    };
-    let filter = p.or()?;
-    match p.peek() {
-        None => Ok(Some(filter)),
-        Some(_) => Err(p.error("&&, || or the end")),
-    }
+    expr::parse(text, "addr-in(<prefix>)", &mut |c| addr_in(c, v4)).map(Some)
 }
 
-/// Printed with only the parentheses it needs, so it reads back as the same expression.
-impl fmt::Display for Filter {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let grouped = |f: &mut fmt::Formatter, e: &Filter, paren: bool| match paren {
-            true => write!(f, "({e})"),
-            false => write!(f, "{e}"),
-        };
-        match self {
-            Filter::AddrIn(ip, len) => write!(f, "addr-in({ip}/{len})"),
-            Filter::Not(inner) => {
-                f.write_str("!")?;
-                grouped(
-                    f,
-                    inner,
-                    matches!(**inner, Filter::And(..) | Filter::Or(..)),
-                )
-            }
-            Filter::And(a, b) => {
-                grouped(f, a, matches!(**a, Filter::Or(..)))?;
-                f.write_str(" && ")?;
-                grouped(f, b, matches!(**b, Filter::And(..) | Filter::Or(..)))
-            }
-            Filter::Or(a, b) => {
-                grouped(f, a, false)?;
-                f.write_str(" || ")?;
-                grouped(f, b, matches!(**b, Filter::Or(..)))
-            }
-        }
-    }
-}
-
-impl Filter {
-    #[inline(never)]
-    pub fn keeps(&self, ip: &IpAddr) -> bool {
-        match self {
-            Filter::AddrIn(prefix, len) => contains(prefix, *len, ip),
-            Filter::Not(f) => !f.keeps(ip),
-            Filter::And(a, b) => a.keeps(ip) && b.keeps(ip),
-            Filter::Or(a, b) => a.keeps(ip) || b.keeps(ip),
-        }
-    }
+/// Whether `filter` keeps `ip`.
+#[inline(never)]
+pub fn keeps(filter: &Filter, ip: &IpAddr) -> bool {
+    filter.eval(&|AddrIn(prefix, len)| contains(prefix, *len, ip))
 }
 
 fn contains(prefix: &IpAddr, len: u8, ip: &IpAddr) -> bool {
@@ -114,112 +48,39 @@ fn contains(prefix: &IpAddr, len: u8, ip: &IpAddr) -> bool {
     }
 }
 
-struct Parser<'t> {
-    /// The text without whitespace, each character with its place in the original.
-    chars: &'t [(usize, char)],
-    pos: usize,
-    v4: bool,
-    /// The position reported at the end of the text.
-    end: usize,
-    depth: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<char> {
-        self.chars.get(self.pos).map(|(_, c)| *c)
+fn addr_in(c: &mut Cursor, v4: bool) -> Result<Option<AddrIn>, ExprError> {
+    if !c.eat("addr-in") || !c.eat("(") {
+        return Ok(None);
     }
-
-    fn error(&self, expected: &str) -> FilterError {
-        FilterError {
-            at: self.chars.get(self.pos).map_or(self.end, |(i, _)| i + 1),
-            expected: expected.to_string(),
+    let (text, at) = c.until_close();
+    let text = text.trim().to_string();
+    let family = if v4 { "IPv4" } else { "IPv6" };
+    let wrong = |expected: String| ExprError { at, expected };
+    let (addr, len) = text.split_once('/').ok_or_else(|| {
+        wrong(format!(
+            "an {family} prefix in CIDR form (a single address is /32 or /128), not {text:?}"
+        ))
+    })?;
+    let ip: IpAddr = addr
+        .trim()
+        .parse()
+        .map_err(|_| wrong(format!("an {family} prefix, not {text:?}")))?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let len = match len.trim().parse::<u8>() {
+        Ok(n) if n <= max => n,
+        _ => {
+            return Err(wrong(format!(
+                "a prefix length from 0 to {max}, not /{len}"
+            )))
         }
+    };
+    if ip.is_ipv4() != v4 {
+        return Err(wrong(format!("an {family} prefix, not {text:?}")));
     }
-
-    /// Takes `word` if it comes next.
-    fn eat(&mut self, word: &str) -> bool {
-        let n = word.chars().count();
-        let next = self.chars.iter().skip(self.pos).take(n).map(|(_, c)| *c);
-        if next.eq(word.chars()) {
-            self.pos += n;
-            true
-        } else {
-            false
-        }
+    if !c.eat(")") {
+        return Err(c.error("')'"));
     }
-
-    fn or(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.and()?;
-        while self.eat("||") {
-            left = Filter::Or(Box::new(left), Box::new(self.and()?));
-        }
-        Ok(left)
-    }
-
-    fn and(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.unary()?;
-        while self.eat("&&") {
-            left = Filter::And(Box::new(left), Box::new(self.unary()?));
-        }
-        Ok(left)
-    }
-
-    fn unary(&mut self) -> Result<Filter, FilterError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(&format!("at most {MAX_DEPTH} levels of nesting")));
-        }
-        let out = if self.eat("!") {
-            self.unary().map(|f| Filter::Not(Box::new(f)))
-        } else if self.eat("(") {
-            let inner = self.or()?;
-            match self.eat(")") {
-                true => Ok(inner),
-                false => Err(self.error("')'")),
-            }
-        } else if self.eat("addr-in(") {
-            self.addr_in()
-        } else {
-            Err(self.error("addr-in(<prefix>), '!' or '('"))
-        };
-        self.depth -= 1;
-        out
-    }
-
-    fn addr_in(&mut self) -> Result<Filter, FilterError> {
-        let start = self.pos;
-        while self.peek().is_some_and(|c| c != ')') {
-            self.pos += 1;
-        }
-        let text: String = self.chars[start..self.pos].iter().map(|(_, c)| c).collect();
-        let at = self.chars.get(start).map_or(self.end, |(i, _)| i + 1);
-        let family = if self.v4 { "IPv4" } else { "IPv6" };
-        let wrong = |what: String| FilterError { at, expected: what };
-        let (addr, len) = text.split_once('/').ok_or_else(|| {
-            wrong(format!(
-                "an {family} prefix in CIDR form (a single address is /32 or /128), not {text:?}"
-            ))
-        })?;
-        let ip: IpAddr = addr
-            .parse()
-            .map_err(|_| wrong(format!("an {family} prefix, not {text:?}")))?;
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        let len = match len.parse::<u8>() {
-            Ok(n) if n <= max => n,
-            _ => {
-                return Err(wrong(format!(
-                    "a prefix length from 0 to {max}, not /{len}"
-                )))
-            }
-        };
-        if ip.is_ipv4() != self.v4 {
-            return Err(wrong(format!("an {family} prefix, not {text:?}")));
-        }
-        if !self.eat(")") {
-            return Err(self.error("')'"));
-        }
-        Ok(Filter::AddrIn(ip, len))
-    }
+    Ok(Some(AddrIn(ip, len)))
 }
 
 #[cfg(test)]
@@ -227,10 +88,7 @@ mod tests {
     use super::*;
 
     fn keeps(filter: &str, v4: bool, ip: &str) -> bool {
-        parse(filter, v4)
-            .unwrap()
-            .unwrap()
-            .keeps(&ip.parse().unwrap())
+        super::keeps(&parse(filter, v4).unwrap().unwrap(), &ip.parse().unwrap())
     }
 
     #[test]

@@ -141,3 +141,42 @@ fn a_favonia_environment_leaves_the_records_favonia_documents() {
     );
     assert_eq!(cf.writes().len(), 1, "one batch for the zone");
 }
+
+#[test]
+fn proxied_is_decided_per_name_for_the_records_created() {
+    let cf = FakeCloudflare::start();
+    let z = cf.add_zone("example.org");
+    // An existing record keeps its own setting, whatever the expression says.
+    cf.add_record(&z, "old.example.org", "A", "93.184.216.1", 1, true, None);
+    let mut e = base(
+        &cf,
+        "example.org,www.example.org,api.example.org,old.example.org",
+    );
+    set(
+        &mut e,
+        "PROXIED",
+        "sub(example.org) && !is(api.example.org, old.example.org)",
+    );
+    let r = run(&["once"], &e);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let proxied = |name: &str| cf.find(name, "A")[0].proxied;
+    assert!(!proxied("example.org"), "sub() is not the name itself");
+    assert!(proxied("www.example.org"));
+    assert!(!proxied("api.example.org"));
+    assert!(
+        proxied("old.example.org"),
+        "an existing record keeps its setting"
+    );
+    let check = run(&["check", "--offline"], &e);
+    assert!(
+        check.stdout.contains(
+            "PROXIED                sub(example.org) && !is(api.example.org, old.example.org)"
+        ),
+        "{}",
+        check.stdout
+    );
+    set(&mut e, "PROXIED", "sub(example.org) &&");
+    let r = run(&["once"], &e);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("PROXIED: at character 20: expected true, false, is(<names>) or sub(<names>), '!' or '('"), "{}", r.stderr);
+}

@@ -129,7 +129,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     let create = CreatePolicy {
         allowed: r.boolean("ALLOW_CREATE_HOSTS", false),
         ttl: r.ttl(),
-        proxied: r.boolean("PROXIED", false),
+        proxied: proxied(&mut r),
         comment: r.text("RECORD_COMMENT"),
     };
     let owned = owned(&mut r, create.comment.as_deref());
@@ -227,6 +227,20 @@ fn detection(r: &mut Reader) -> Detection {
         ip6_prefix_len: r.number("IP6_PREFIX_LEN", 64, 1, 128) as u8,
         ip4_filter: filter(r, "IP4_DETECTION_FILTER", true),
         ip6_filter: filter(r, "IP6_DETECTION_FILTER", false),
+    }
+}
+
+/// PROXIED: a boolean (ours or Go's spellings), or favonia's expression over names.
+fn proxied(r: &mut Reader) -> crate::proxied::Proxied {
+    let Some(text) = r.text("PROXIED") else {
+        return crate::proxied::always(false);
+    };
+    match parse_bool(&text) {
+        Some(b) => crate::proxied::always(b),
+        None => crate::proxied::parse(&text).unwrap_or_else(|e| {
+            r.problems.push(format!("PROXIED: {e}"));
+            crate::proxied::always(false)
+        }),
     }
 }
 

@@ -131,7 +131,7 @@ pub fn decide(
             rtype,
             content: want.to_string(),
             ttl: policy.ttl,
-            proxied: policy.proxied,
+            proxied: crate::proxied::for_host(&policy.proxied, host),
             comment: policy.comment.clone(),
         })),
         None => Action::Missing,
@@ -193,7 +193,7 @@ pub(crate) mod tests {
         CreatePolicy {
             allowed,
             ttl: 1,
-            proxied: false,
+            proxied: crate::proxied::always(false),
             comment: Some("ddns".into()),
         }
     }

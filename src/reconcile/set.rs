@@ -59,7 +59,7 @@ pub fn decide_set(
                 rtype,
                 content: ip.to_string(),
                 ttl: policy.ttl,
-                proxied: policy.proxied,
+                proxied: crate::proxied::for_host(&policy.proxied, host),
                 comment: policy.comment.clone(),
             })),
             None => Action::Missing,

@@ -150,7 +150,9 @@ fn filtered(filter: Option<&Filter>, detected: &mut Detected) -> Result<(), Vec<
         return Ok(());
     };
     let all = detected.ips();
-    detected.nets.retain(|n| filter.keeps(&n.ip));
+    detected
+        .nets
+        .retain(|n| crate::filter::keeps(filter, &n.ip));
     match (all.is_empty(), detected.nets.is_empty()) {
         (false, true) => Err(all),
         (true, _) | (false, false) => Ok(()),

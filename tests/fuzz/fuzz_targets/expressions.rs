@@ -1,5 +1,5 @@
-//! What users type into expressions and lists: detection filters, host IDs and host list
-//! entries, and address files. Nothing panics; what parses prints back to what parses the same.
+//! What users type into expressions and lists: detection filters, PROXIED, comment patterns,
+//! host IDs and address files. Nothing panics; what parses prints back to what parses the same.
 #![no_main]
 
 use dyncfdns::config::Family;
@@ -13,8 +13,16 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(Some(filter)) = dyncfdns::filter::parse(text, v4) {
             let again = dyncfdns::filter::parse(&filter.to_string(), v4);
             assert_eq!(again, Ok(Some(filter.clone())));
-            let _ = filter.keeps(&"93.184.216.34".parse().unwrap());
+            let _ = dyncfdns::filter::keeps(&filter, &"93.184.216.34".parse().unwrap());
         }
+    }
+    if let Ok(proxied) = dyncfdns::proxied::parse(text) {
+        let again = dyncfdns::proxied::parse(&proxied.to_string());
+        assert_eq!(again, Ok(proxied.clone()));
+        let _ = dyncfdns::proxied::for_host(&proxied, "www.example.org");
+    }
+    if let Ok(pattern) = dyncfdns::pattern::parse(text) {
+        let _ = pattern.matches(Some(text));
     }
     if let Ok(ids) = dyncfdns::hostid::parse(text) {
         for id in &ids {
