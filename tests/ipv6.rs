@@ -207,15 +207,7 @@ fn interface_publishes_only_a_stable_ipv6_address() {
         cf.add_record(&z, "six.example.com", "AAAA", OLD6, 1, false, None);
         let mut e = v6_env(&cf.api_url(), "interface:dy0");
         set(&mut e, "ALLOW_CREATE_HOSTS", "true");
-        let held = |cf: &FakeCloudflare| {
-            let mut c: Vec<String> = cf
-                .find("six.example.com", "AAAA")
-                .into_iter()
-                .map(|r| r.content)
-                .collect();
-            c.sort();
-            c
-        };
+        let held = |cf: &FakeCloudflare| cf.contents_sorted("six.example.com", "AAAA");
         let r = run(&["once"], &e);
         assert_eq!(r.code, 0, "{}", r.stderr);
         // Both stable addresses, as a set; never the temporary or the deprecated one.

@@ -11,16 +11,6 @@ const A2: &str = "93.184.216.2";
 const A3: &str = "93.184.216.3";
 const A4: &str = "93.184.216.4";
 
-fn sorted(cf: &FakeCloudflare, name: &str, rtype: &str) -> Vec<String> {
-    let mut c: Vec<String> = cf
-        .find(name, rtype)
-        .into_iter()
-        .map(|r| r.content)
-        .collect();
-    c.sort();
-    c
-}
-
 /// a.example.com with one A record and records that must never be touched.
 fn zone(cf: &FakeCloudflare) -> String {
     let z = cf.add_zone("example.com");
@@ -47,8 +37,11 @@ fn set_env(cf: &FakeCloudflare, provider: &str) -> Vec<(String, String)> {
 }
 
 fn untouched(cf: &FakeCloudflare) {
-    assert_eq!(sorted(cf, "b.example.com", "A"), [A3]);
-    assert_eq!(sorted(cf, "a.example.com", "AAAA"), ["2a00:1450:4001::1"]);
+    assert_eq!(cf.contents_sorted("b.example.com", "A"), [A3]);
+    assert_eq!(
+        cf.contents_sorted("a.example.com", "AAAA"),
+        ["2a00:1450:4001::1"]
+    );
 }
 
 #[test]
@@ -57,7 +50,7 @@ fn a_static_set_grows_and_shrinks_to_exactly_its_addresses() {
     zone(&cf);
     let r = run(&["once"], &set_env(&cf, &format!("static:{A1},{A2},{A3}")));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A1, A2, A3]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A1, A2, A3]);
     assert_eq!(cf.writes().len(), 1, "one batch");
     assert!(
         r.stderr.contains("1 unchanged, 0 updated, 2 created"),
@@ -69,7 +62,7 @@ fn a_static_set_grows_and_shrinks_to_exactly_its_addresses() {
     cf.clear_calls();
     let r = run(&["once"], &set_env(&cf, &format!("static:{A2},{A4}")));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A2, A4]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A2, A4]);
     assert_eq!(cf.writes().len(), 1, "one batch");
     assert!(
         r.stderr
@@ -93,7 +86,7 @@ fn without_creation_a_set_keeps_what_it_can_and_says_what_is_missing() {
     let mut e = set_env(&cf, &format!("static:{A1},{A2}"));
     set(&mut e, "ALLOW_CREATE_HOSTS", "false");
     let r = run(&["once"], &e);
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A1]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A1]);
     assert!(r.stderr.contains("1 missing"), "{}", r.stderr);
     assert!(cf.writes().is_empty());
 }
@@ -105,7 +98,7 @@ fn static_empty_deletes_the_names_records_of_that_family_only() {
     cf.add_record(&z, "a.example.com", "A", A2, 1, false, None);
     let r = run(&["once"], &set_env(&cf, "static.empty"));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(sorted(&cf, "a.example.com", "A").is_empty());
+    assert!(cf.contents_sorted("a.example.com", "A").is_empty());
     assert!(r.stderr.contains("2 deleted"), "{}", r.stderr);
     untouched(&cf);
 }
@@ -120,13 +113,13 @@ fn a_file_is_read_again_each_pass_and_a_bad_one_writes_nothing() {
     let e = set_env(&cf, &format!("file:{}", path.display()));
     let r = run(&["once"], &e);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A1, A2]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A1, A2]);
 
     // Edited between passes: followed.
     std::fs::write(&path, format!("{A4}\n")).unwrap();
     let r = run(&["once"], &e);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A4]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A4]);
 
     // A wrong line fails the family naming the file and the line; nothing is written.
     cf.clear_calls();
@@ -138,7 +131,7 @@ fn a_file_is_read_again_each_pass_and_a_bad_one_writes_nothing() {
         path.display()
     );
     assert!(r.stderr.contains(&said), "{}", r.stderr);
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A4]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A4]);
     // Missing: the same.
     std::fs::remove_file(&path).unwrap();
     let r = run(&["once"], &e);
@@ -149,7 +142,7 @@ fn a_file_is_read_again_each_pass_and_a_bad_one_writes_nothing() {
         r.stderr
     );
     assert!(cf.writes().is_empty());
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A4]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A4]);
     untouched(&cf);
 }
 
@@ -179,7 +172,7 @@ fn a_set_of_host_ids_is_one_aaaa_per_id() {
     let r = run(&["once"], &e);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
-        sorted(&cf, "x.example.com", "AAAA"),
+        cf.contents_sorted("x.example.com", "AAAA"),
         ["2a01:4f8:10:1:211:22ff:fe33:4455", "2a01:4f8:10:1::10"]
     );
     assert_eq!(cf.writes().len(), 1);
@@ -194,11 +187,11 @@ fn delete_on_stop_takes_a_sets_records_and_nothing_else() {
     set(&mut e, "API_PORT", "0");
     let d = Daemon::start(&e, &work_dir("sets", "stop"));
     d.wait_for("pass ok", 1, std::time::Duration::from_secs(30));
-    assert_eq!(sorted(&cf, "a.example.com", "A"), [A1, A2]);
+    assert_eq!(cf.contents_sorted("a.example.com", "A"), [A1, A2]);
     let (status, _) = d.terminate();
     assert_eq!(status.code(), Some(0));
     assert!(
-        sorted(&cf, "a.example.com", "A").is_empty(),
+        cf.contents_sorted("a.example.com", "A").is_empty(),
         "{:?}",
         cf.records()
     );

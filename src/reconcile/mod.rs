@@ -115,28 +115,38 @@ pub fn decide(
         .collect();
     let action = match same_type.first() {
         Some(record) if holds(record, want) => Action::Keep((*record).clone()),
-        Some(record) => Action::Write(Write::Update {
-            patch: Patch {
-                id: record.id.clone(),
-                name: record.name.clone(),
-                rtype: record.rtype,
-                content: want.to_string(),
-                ttl: record.ttl.unwrap_or(1),
-                proxied: record.proxied.unwrap_or(false),
-            },
-            old: record.content.to_string(),
-        }),
-        None if policy.allowed => Action::Write(Write::Create(NewRecord {
-            name: host.to_string(),
-            rtype,
-            content: want.to_string(),
-            ttl: policy.ttl,
-            proxied: crate::proxied::for_host(&policy.proxied, host),
-            comment: policy.comment.clone(),
-        })),
+        Some(record) => Action::Write(update(record, want)),
+        None if policy.allowed => Action::Write(create(host, rtype, want, policy)),
         None => Action::Missing,
     };
     Decision { action, warnings }
+}
+
+/// A record made to hold `want`, keeping its ttl and proxy setting.
+fn update(record: &Record, want: IpAddr) -> Write {
+    Write::Update {
+        patch: Patch {
+            id: record.id.clone(),
+            name: record.name.clone(),
+            rtype: record.rtype,
+            content: want.to_string(),
+            ttl: record.ttl.unwrap_or(1),
+            proxied: record.proxied.unwrap_or(false),
+        },
+        old: record.content.to_string(),
+    }
+}
+
+/// A new record for `host` holding `want`, as the creation policy says.
+fn create(host: &str, rtype: RecordType, want: IpAddr, policy: &CreatePolicy) -> Write {
+    Write::Create(NewRecord {
+        name: host.to_string(),
+        rtype,
+        content: want.to_string(),
+        ttl: policy.ttl,
+        proxied: crate::proxied::for_host(&policy.proxied, host),
+        comment: policy.comment.clone(),
+    })
 }
 
 /// The records grouped by name (lowercase), so deciding for many hosts does not scan every

@@ -4,8 +4,8 @@
 //! address no longer wanted (an update), else is created (when allowed); records left over are
 //! deleted. Only records of that name and type are looked at. Pure.
 
-use super::{holds, Action, Write};
-use crate::dns::{CreatePolicy, NewRecord, Patch, Record, RecordType};
+use super::{create, holds, update, Action, Write};
+use crate::dns::{CreatePolicy, Record, RecordType};
 use std::net::IpAddr;
 
 /// Each step for the set: the wanted address it serves (none for a delete or a block).
@@ -43,25 +43,8 @@ pub fn decide_set(
     let mut spare = spare.into_iter();
     for ip in unheld {
         let action = match spare.next() {
-            Some(record) => Action::Write(Write::Update {
-                patch: Patch {
-                    id: record.id.clone(),
-                    name: record.name.clone(),
-                    rtype,
-                    content: ip.to_string(),
-                    ttl: record.ttl.unwrap_or(1),
-                    proxied: record.proxied.unwrap_or(false),
-                },
-                old: record.content.to_string(),
-            }),
-            None if policy.allowed => Action::Write(Write::Create(NewRecord {
-                name: host.to_string(),
-                rtype,
-                content: ip.to_string(),
-                ttl: policy.ttl,
-                proxied: crate::proxied::for_host(&policy.proxied, host),
-                comment: policy.comment.clone(),
-            })),
+            Some(record) => Action::Write(update(record, ip)),
+            None if policy.allowed => Action::Write(create(host, rtype, ip, policy)),
             None => Action::Missing,
         };
         steps.push((Some(ip), action));

@@ -185,6 +185,17 @@ impl FakeCloudflare {
             .collect()
     }
 
+    /// What the records of a name and type hold, sorted (a set has no order).
+    pub fn contents_sorted(&self, name: &str, rtype: &str) -> Vec<String> {
+        let mut c: Vec<String> = self
+            .find(name, rtype)
+            .into_iter()
+            .map(|r| r.content)
+            .collect();
+        c.sort();
+        c
+    }
+
     pub fn calls(&self) -> Vec<Req> {
         self.state.lock().unwrap().calls.clone()
     }
