@@ -245,6 +245,45 @@ mod tests {
         .unwrap()
     }
 
+    #[test]
+    fn a_sets_records_share_a_row_and_a_unicode_name_shows_both_forms() {
+        let var = |k: &str| match k {
+            "HOST_LIST" => Some("☕.example.org".to_string()),
+            "CLOUDFLARE_API_TOKEN" => Some("t".to_string()),
+            _ => None,
+        };
+        let read_file = |_: &str| Err(std::io::Error::other("none"));
+        let c = config::parse(&Source {
+            var: &var,
+            read_file: &read_file,
+        })
+        .unwrap();
+        let mut s = Status::new(&c, Instant::now());
+        let o = |content: Option<&str>, state| Outcome {
+            host: "xn--53h.example.org".into(),
+            family: Family::V4,
+            content: content.map(Into::into),
+            previous: None,
+            state,
+        };
+        let pass = Report {
+            ipv4: Some("93.184.216.1".parse().unwrap()),
+            outcomes: vec![
+                o(Some("93.184.216.1"), State::Unchanged),
+                o(Some("93.184.216.2"), State::Created),
+                o(None, State::Deleted),
+            ],
+            ..Report::default()
+        };
+        s.record_pass(&pass, 100, Instant::now());
+        let w = s.widget_json(Instant::now());
+        assert!(
+            w.contains(r#""name":"xn--53h.example.org","type":"A","content":"93.184.216.1, 93.184.216.2","state":"created""#),
+            "{w}"
+        );
+        assert!(w.contains(r#""unicode":"☕.example.org""#), "{w}");
+    }
+
     fn report(ok: bool) -> Report {
         Report {
             ipv4: Some("8.8.8.8".parse().unwrap()),
