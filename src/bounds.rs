@@ -23,6 +23,12 @@ pub const WATCH_LONGEST_WAIT: std::time::Duration = std::time::Duration::from_se
 /// The watch's datagrams read per wake of the poll loop: a flood of them cannot keep the loop
 /// from the status API and the pass; the rest wait for the next wake (poll is level-triggered).
 pub const WATCH_READS: usize = 64;
+/// A WAF list's change is an asynchronous operation, polled at most this many times in a
+/// pass (the pass's Cloudflare time bounds them too) ...
+pub const LIST_POLLS: u32 = 10;
+/// ... waiting 0.1 s, then twice as long each time up to this: shorter than any one call's
+/// stall, so the status API waits no longer than it does for a call.
+pub const LIST_POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 /// Each heartbeat or notification call.
 pub const REPORT_TIMEOUT: u64 = 2;
 /// All of a pass's notifications and heartbeats after it, together.
@@ -50,6 +56,7 @@ const HEALTH_MARGIN: u64 = 15;
 // A stop with DELETE_ON_STOP ends within Docker's default grace of 10 s.
 const _: () = assert!(STOP_AT_ONCE + STOP_DELETES < 10);
 const _: () = assert!(STOP_CALL_TIMEOUT <= STOP_DELETES);
+const _: () = assert!(LIST_POLL_WAIT.as_secs() <= REPORT_TIMEOUT);
 
 /// The longest the listener can go unserved, in seconds: one call's timeout, which both HTTP
 /// paths (minreq, the direct client) keep as a deadline over name resolution, connect, a

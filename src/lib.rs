@@ -35,3 +35,4 @@ pub mod sync;
 pub mod sys;
 pub mod transport;
 pub mod url;
+pub mod waf;

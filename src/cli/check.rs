@@ -69,6 +69,13 @@ pub fn run(cfg: &Config, transport: &mut dyn Transport, now: u64) -> Findings {
         )),
         Err(e) => problems.push(format!("the credential does not work: {e}")),
     }
+    if !cfg.waf.lists.is_empty() {
+        let _ = writeln!(
+            text,
+            "  WAF lists: the token needs {} on each list's account as well",
+            crate::cloudflare::PERMISSION
+        );
+    }
     let mut dry = cfg.clone();
     dry.lifecycle.dry_run = true;
     let mut cache = Cache::default();
@@ -110,6 +117,17 @@ fn describe_pass(report: &Report, cache: &Cache, text: &mut String, problems: &m
         );
         if let Some(p) = problem(o) {
             problems.push(p);
+        }
+    }
+    for l in &report.lists {
+        match l.state {
+            sync::ListState::Failed(_) => problems.push(l.to_string()),
+            sync::ListState::Unchanged
+            | sync::ListState::Changed { .. }
+            | sync::ListState::WouldChange { .. }
+            | sync::ListState::HeldBack => {
+                let _ = writeln!(text, "  {l}");
+            }
         }
     }
 }

@@ -17,6 +17,13 @@ pub(super) struct Message {
 pub(super) struct ResultInfo {
     pub(super) total_pages: Option<f64>,
     pub(super) per_page: Option<f64>,
+    /// The Lists API pages by cursor: the next page is asked with `cursor=after`.
+    pub(super) cursors: Option<Cursors>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Cursors {
+    pub(super) after: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -57,6 +57,23 @@ impl CfError {
         self.has_code(&[7000, 7003, 81044])
     }
 
+    /// What Cloudflare said, with `fix` instead of the usual hint when the credential was
+    /// refused (a call that needs another permission than the DNS ones).
+    pub fn refused_for(&self, fix: &str) -> String {
+        match self {
+            CfError::Api { status, errors } if self.is_auth() => {
+                struct Said<'a>(u16, &'a [(i64, String)]);
+                impl fmt::Display for Said<'_> {
+                    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        refused(f, self.0, self.1)
+                    }
+                }
+                format!("{}: {fix}", Said(*status, errors))
+            }
+            _ => self.to_string(),
+        }
+    }
+
     fn hint(&self) -> Option<&'static str> {
         if self.is_auth() {
             Some("check CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_KEY and CLOUDFLARE_API_EMAIL): it is wrong, expired, or lacks Zone:Read and DNS:Edit for this zone")
@@ -74,11 +91,7 @@ impl fmt::Display for CfError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             CfError::Api { status, errors } => {
-                write!(f, "Cloudflare refused the request (HTTP {status}")?;
-                for (code, message) in errors {
-                    write!(f, "; {code}: {message}")?;
-                }
-                f.write_str(")")?;
+                refused(f, *status, errors)?;
                 if let Some(hint) = self.hint() {
                     write!(f, ": {hint}")?;
                 }
@@ -106,4 +119,12 @@ impl fmt::Display for CfError {
             ),
         }
     }
+}
+
+fn refused(f: &mut fmt::Formatter, status: u16, errors: &[(i64, String)]) -> fmt::Result {
+    write!(f, "Cloudflare refused the request (HTTP {status}")?;
+    for (code, message) in errors {
+        write!(f, "; {code}: {message}")?;
+    }
+    f.write_str(")")
 }

@@ -3,12 +3,14 @@
 
 mod decode;
 mod error;
+mod lists;
 
 pub use decode::{
     decode_listing, decode_page, decode_record, listed, over_budget, parse_retry_after, records_of,
     Page,
 };
 pub use error::CfError;
+pub use lists::{item_of, Found, Progress, ITEMS_PER_PAGE, PERMISSION};
 
 use crate::config::{self, Auth};
 use crate::dns::{Listed, NewRecord, Patch, Record, RecordType, Zone};

@@ -83,8 +83,9 @@ pub fn entry(text: &str) -> Result<Entry, String> {
 }
 
 /// The hosts of each family: IP4_HOST_LIST / IP6_HOST_LIST, else HOST_LIST (or favonia's
-/// DOMAINS) together with favonia's IP4_DOMAINS / IP6_DOMAINS, which add to it.
-pub(super) fn lists(r: &mut Reader) -> (Vec<String>, Vec<String>) {
+/// DOMAINS) together with favonia's IP4_DOMAINS / IP6_DOMAINS, which add to it. None at all
+/// is a problem unless WAF `lists` are kept instead.
+pub(super) fn lists(r: &mut Reader, lists: bool) -> (Vec<String>, Vec<String>) {
     let base = host_list(r, "HOST_LIST");
     let mut family = |ours: &str, theirs: &str| {
         let own = host_list(r, ours);
@@ -109,7 +110,7 @@ pub(super) fn lists(r: &mut Reader) -> (Vec<String>, Vec<String>) {
     };
     let v4 = family("IP4_HOST_LIST", "IP4_DOMAINS");
     let v6 = family("IP6_HOST_LIST", "IP6_DOMAINS");
-    if v4.is_none() && v6.is_none() {
+    if v4.is_none() && v6.is_none() && !lists {
         r.problems.push(
             "HOST_LIST is required: a comma-separated list of host names, e.g. home.example.com,server.example.com (or IP4_HOST_LIST / IP6_HOST_LIST)"
                 .to_string(),

@@ -12,6 +12,7 @@ mod reader;
 mod show;
 mod token;
 mod vars;
+mod waf;
 
 pub use files::read_capped;
 pub use model::{
@@ -124,7 +125,8 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
                 .push(format!("{name} has no equivalent in dyncfdns: {fix}"));
         }
     }
-    let (ip4_hosts, ip6_hosts) = hosts::lists(&mut r);
+    let waf = waf::read(&mut r);
+    let (ip4_hosts, ip6_hosts) = hosts::lists(&mut r, !waf.lists.is_empty());
     let cloudflare = cloudflare(&mut r);
     let create = CreatePolicy {
         allowed: r.boolean("ALLOW_CREATE_HOSTS", false),
@@ -137,6 +139,11 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
     wanted_family_is_off(&mut r, &ip6_hosts, &detection);
     let host_ids = hosts::host_ids(&mut r, &ip6_hosts, detection.ip6_prefix_len);
     let lifecycle = lifecycle(&mut r);
+    if lifecycle.delete_on_stop && !waf.lists.is_empty() && waf.owned.is_none() {
+        r.warnings.push(
+            "DELETE_ON_STOP with WAF_LISTS and no MANAGED_WAF_LIST_ITEMS_COMMENT_REGEX deletes every IPv4/IPv6 item of those lists on stop, other deployments' included".to_string(),
+        );
+    }
     let log_level = r.log_level();
     let log_format = log_format(&mut r);
     let syslog_socket = syslog_socket(&mut r);
@@ -160,6 +167,7 @@ pub fn parse(src: &Source) -> Result<Config, ConfigError> {
         host_ids,
         owned,
         cloudflare,
+        waf,
         create,
         detection,
         status_api,
@@ -246,18 +254,34 @@ fn proxied(r: &mut Reader) -> crate::proxied::Proxied {
 
 /// MANAGED_RECORDS_COMMENT_REGEX; the records created must be owned too (as favonia checks).
 fn owned(r: &mut Reader, comment: Option<&str>) -> Option<crate::pattern::Pattern> {
-    const NAME: &str = "MANAGED_RECORDS_COMMENT_REGEX";
-    let text = r.text(NAME)?;
+    ownership(
+        r,
+        "MANAGED_RECORDS_COMMENT_REGEX",
+        ("RECORD_COMMENT", comment),
+        "records",
+    )
+}
+
+/// A comment pattern that selects what this instance owns, and the comment it writes
+/// (`written`: its variable and value), which must match it or what it makes is not its own.
+fn ownership(
+    r: &mut Reader,
+    name: &str,
+    written: (&str, Option<&str>),
+    what: &str,
+) -> Option<crate::pattern::Pattern> {
+    let text = r.text(name)?;
     let pattern = match crate::pattern::parse(&text) {
         Ok(p) => p,
         Err(e) => {
-            r.problems.push(format!("{NAME}: {e}"));
+            r.problems.push(format!("{name}: {e}"));
             return None;
         }
     };
+    let (var, comment) = written;
     if !pattern.matches(comment) {
         r.problems.push(format!(
-            "RECORD_COMMENT ({:?}) does not match {NAME} ({text:?}): the records dyncfdns creates would not be its own; make them agree",
+            "{var} ({:?}) does not match {name} ({text:?}): the {what} dyncfdns creates would not be its own; make them agree",
             comment.unwrap_or("")
         ));
     }

@@ -217,6 +217,22 @@ impl Detection {
     }
 }
 
+/// `WAF_LISTS` and its settings: Cloudflare IP lists kept on the detected addresses.
+#[derive(Clone, Debug, Default)]
+pub struct Waf {
+    /// None: no list is managed.
+    pub lists: Vec<crate::waf::WafList>,
+    /// `WAF_LIST_DESCRIPTION`, given to a list dyncfdns creates.
+    pub description: Option<String>,
+    /// `WAF_LIST_ITEM_COMMENT`, given to the items dyncfdns adds.
+    pub item_comment: Option<String>,
+    /// `MANAGED_WAF_LIST_ITEMS_COMMENT_REGEX`: the items this instance owns, by their comment;
+    /// `None` owns them all.
+    pub owned: Option<crate::pattern::Pattern>,
+    /// `IP4_PREFIX_LEN`: the bits of a detected IPv4 address an item covers (32: the address).
+    pub ip4_prefix_len: u8,
+}
+
 /// The status API.
 #[derive(Clone, Debug)]
 pub struct StatusApi {
@@ -267,6 +283,7 @@ pub struct Config {
     /// prefix with these host bits.
     pub host_ids: std::collections::BTreeMap<String, Vec<crate::hostid::HostId>>,
     pub cloudflare: Cloudflare,
+    pub waf: Waf,
     pub create: CreatePolicy,
     pub detection: Detection,
     pub status_api: StatusApi,
@@ -316,11 +333,12 @@ impl Config {
         }
     }
 
-    /// The families whose records are managed (a provider and a host for them), in order.
+    /// The families that are detected, in order: a provider, and hosts or WAF lists to keep.
     pub fn families(&self) -> impl Iterator<Item = Family> + '_ {
-        [Family::V4, Family::V6]
-            .into_iter()
-            .filter(|f| !self.providers(*f).is_empty() && !self.hosts_for(*f).is_empty())
+        [Family::V4, Family::V6].into_iter().filter(|f| {
+            !self.providers(*f).is_empty()
+                && (!self.hosts_for(*f).is_empty() || !self.waf.lists.is_empty())
+        })
     }
 
     /// The families of `host` whose records are managed.

@@ -12,6 +12,7 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("CF_API_TOKEN_FILE", "CLOUDFLARE_API_TOKEN_FILE"),
     ("CACHE_EXPIRATION", "RECORD_CACHE_TTL"),
     ("IP6_DEFAULT_PREFIX_LEN", "IP6_PREFIX_LEN"),
+    ("IP4_DEFAULT_PREFIX_LEN", "IP4_PREFIX_LEN"),
 ];
 
 /// Names read with a meaning of their own (see the reader): favonia's additive per-family
@@ -30,23 +31,6 @@ pub const NO_EQUIVALENT: &[(&str, &str)] = &[
     (
         "SHOUTRRR",
         "use NOTIFY_URL (one JSON POST per event) or HEALTHCHECKS/UPTIMEKUMA",
-    ),
-    ("WAF_LISTS", "WAF lists are not managed; remove it"),
-    (
-        "WAF_LIST_DESCRIPTION",
-        "WAF lists are not managed; remove it",
-    ),
-    (
-        "WAF_LIST_ITEM_COMMENT",
-        "WAF lists are not managed; remove it",
-    ),
-    (
-        "MANAGED_WAF_LIST_ITEMS_COMMENT_REGEX",
-        "WAF lists are not managed; remove it",
-    ),
-    (
-        "IP4_DEFAULT_PREFIX_LEN",
-        "it only matters for WAF lists; remove it",
     ),
     (
         "DELETE_ON_FAILURE",

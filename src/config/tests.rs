@@ -435,7 +435,7 @@ fn two_names_for_one_setting_must_agree() {
 fn settings_without_an_equivalent_are_refused_by_name() {
     for (name, value) in [
         ("SHOUTRRR", "discord://x@y"),
-        ("WAF_LISTS", "acct/list"),
+        ("WAF_LISTS", "acct/list-with-dashes"),
         ("DELETE_ON_FAILURE", "true"),
         ("UPDATE_CRON", "*/5 * * * *"),
         ("UPDATE_CRON", "@once"),

@@ -80,6 +80,29 @@ pub const VARS: &[Var] = &[
         Some(p) => p.to_string(),
         None => "(every A and AAAA record of the names)".to_string(),
     }),
+    var("WAF_LISTS", |c| {
+        let lists: Vec<String> = c.waf.lists.iter().map(ToString::to_string).collect();
+        match lists.is_empty() {
+            true => "(none)".to_string(),
+            false => lists.join(", "),
+        }
+    }),
+    var("WAF_LIST_DESCRIPTION", |c| {
+        c.waf.description.clone().unwrap_or_else(|| "(none)".into())
+    }),
+    var("WAF_LIST_ITEM_COMMENT", |c| {
+        c.waf
+            .item_comment
+            .clone()
+            .unwrap_or_else(|| "(none)".into())
+    }),
+    var("MANAGED_WAF_LIST_ITEMS_COMMENT_REGEX", |c| {
+        match &c.waf.owned {
+            Some(p) => p.to_string(),
+            None => "(every item of the lists)".to_string(),
+        }
+    }),
+    var("IP4_PREFIX_LEN", |c| format!("/{}", c.waf.ip4_prefix_len)),
     var("IP4_PROVIDER", |c| providers(&c.detection.ip4)),
     var("IP6_PROVIDER", |c| providers(&c.detection.ip6)),
     var("IP4_DETECTION_FILTER", |c| {

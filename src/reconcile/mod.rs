@@ -1,6 +1,7 @@
 //! Reconciliation: what to do for one (host, type), given the records Cloudflare holds and
 //! the address we want. Pure: no I/O, no clock.
 
+pub mod lists;
 mod set;
 
 pub use crate::dns::CreatePolicy;

@@ -193,7 +193,7 @@ fn announce(cfg: &Config) {
 pub fn delete_on_stop(cfg: &Config, cache: &mut Cache, outbound: &mut AtOnce) {
     signals::deletes_begin();
     let n = sync::delete_managed(cfg, cache, outbound);
-    crate::info!("DELETE_ON_STOP: deleted {n} records");
+    crate::info!("DELETE_ON_STOP: deleted {n} records and list items");
 }
 
 /// Everything the loop keeps between events.

@@ -25,11 +25,22 @@ pub struct Cache {
     records: HashMap<String, (Vec<Record>, Learnt)>,
     /// Zone id → the records on managed names that could not be read, with the same age.
     unreadable: HashMap<String, Vec<Unreadable>>,
+    /// `account/name` → the WAF list's id and the items this instance owns, as last read or
+    /// written; expires like the records.
+    lists: HashMap<String, (ListMemo, Learnt)>,
     /// The current pass, set by `begin`.
     now: Learnt,
     /// Each family's confirmed and pending addresses (never expire: they are not Cloudflare's).
     pub beliefs: Beliefs,
     ttl: u64,
+}
+
+/// What is known of a WAF list between passes. Added items have no id yet (the Lists API
+/// answers a change with an operation): a change always reads the list first.
+#[derive(Clone, Debug, Default)]
+pub struct ListMemo {
+    pub id: String,
+    pub owned: Vec<crate::waf::Item>,
 }
 
 /// When an entry was learnt: the pass (counted from 1) and its Unix time.
@@ -150,6 +161,27 @@ impl Cache {
 
     pub fn clear_records(&mut self) {
         self.records.clear();
+    }
+
+    /// The list's memo if it is fresh.
+    pub fn list(&self, key: &str) -> Option<&ListMemo> {
+        match self.lists.get(key) {
+            Some((memo, learnt)) if self.fresh(learnt) => Some(memo),
+            _ => None,
+        }
+    }
+
+    /// The list's id as last learnt, fresh or not (an id does not change while it lives).
+    pub fn known_list_id(&self, key: &str) -> Option<&str> {
+        self.lists.get(key).map(|(m, _)| m.id.as_str())
+    }
+
+    pub fn set_list(&mut self, key: &str, memo: ListMemo) {
+        self.lists.insert(key.to_string(), (memo, self.now));
+    }
+
+    pub fn forget_list(&mut self, key: &str) {
+        self.lists.remove(key);
     }
 }
 

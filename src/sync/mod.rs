@@ -5,6 +5,7 @@
 
 mod cache;
 mod confirm;
+mod lists;
 mod pass;
 mod plan;
 mod read;
@@ -17,6 +18,7 @@ mod zones;
 
 pub use cache::Cache;
 pub use confirm::Doubt;
+pub use lists::{ListFailure, ListOutcome, ListState};
 pub use pass::run_pass;
 pub use report::{
     missing_news, Detection, Failure, Outcome, PassError, Report, Standing, State, Tally,

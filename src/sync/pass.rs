@@ -4,6 +4,7 @@
 
 use super::cache::Cache;
 use super::confirm::{self, Verdict};
+use super::lists::{self, Planned};
 use super::plan::Plan;
 use super::report::{Detection, Failure, Outcome, PassError, Report, State, Want};
 use super::wants;
@@ -41,10 +42,27 @@ pub fn run_pass(
         spent: Spent::default(),
     };
     let plan = stage.run(transport, until, |p| p.plan(wants));
+    let wanted = lists::wanted(cfg, &found);
+    let lists = stage.run(transport, until, |p| lists::plan(p, &wanted));
     let asking = Instant::now();
-    let verdicts = confirm_changes(cfg, stage.cache, &found, &plan, transport, stage.report);
+    let changing = confirm::families(
+        plan.changes()
+            .map(|(w, _)| w.family)
+            .chain(lists::changing(&lists)),
+    );
+    let verdicts = confirm_changes(
+        cfg,
+        stage.cache,
+        &found,
+        (&changing, &lists),
+        transport,
+        stage.report,
+    );
     until += asking.elapsed();
-    stage.run(transport, until, |p| p.write(plan, &verdicts));
+    stage.run(transport, until, |p| {
+        p.write(plan, &verdicts);
+        lists::write(p, lists, &verdicts);
+    });
     let spent = stage.spent;
     report.calls = spent.calls;
     report.cloudflare_log = spent.log;
@@ -77,6 +95,7 @@ impl Stage<'_> {
             cache: self.cache,
             client: &mut client,
             report: self.report,
+            until,
         };
         let out = f(&mut pass);
         self.spent = client.spent();
@@ -165,11 +184,10 @@ fn confirm_changes(
     cfg: &Config,
     cache: &mut Cache,
     found: &[(Family, Detected)],
-    plan: &Plan,
+    (changing, lists): (&[Family], &[Planned]),
     transport: &mut dyn Transport,
     report: &mut Report,
 ) -> Vec<(Family, Verdict)> {
-    let changing = confirm::families(plan.changes().map(|(w, _)| w.family));
     let mut verdicts = Vec::new();
     for (family, first) in found {
         let belief = cache.beliefs.of(*family);
@@ -181,7 +199,7 @@ fn confirm_changes(
         };
         if !changing.contains(family) {
             let holds = |o: &Outcome| o.family == *family && o.state == State::Unchanged;
-            if report.outcomes.iter().any(holds) {
+            if report.outcomes.iter().any(holds) || lists::hold(lists, *family) {
                 belief.holds(ip);
             }
             continue;
@@ -226,6 +244,8 @@ pub(super) struct Pass<'p, 'c> {
     pub cache: &'p mut Cache,
     pub client: &'p mut Client<'c>,
     pub report: &'p mut Report,
+    /// When the stage's Cloudflare time ends (waits between calls stop there too).
+    pub until: Instant,
 }
 
 impl Pass<'_, '_> {

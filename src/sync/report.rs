@@ -105,6 +105,8 @@ pub struct Report {
     pub ipv6: Option<IpAddr>,
     pub outcomes: Vec<Outcome>,
     pub errors: Vec<PassError>,
+    /// One per WAF list.
+    pub lists: Vec<super::lists::ListOutcome>,
     pub calls: u32,
     /// Each Cloudflare request's method and HTTP status (0: no answer).
     pub cloudflare_log: Vec<(Method, u16)>,
@@ -159,7 +161,12 @@ impl Report {
             PassError::Doubt(_) | PassError::Filtered { .. } => false,
         };
         let doubt = |e: &PassError| matches!(e, PassError::Doubt(_));
-        if self.tally().failed > 0 || self.errors.iter().any(failed) {
+        let list_failed =
+            |l: &super::lists::ListOutcome| matches!(l.state, super::lists::ListState::Failed(_));
+        if self.tally().failed > 0
+            || self.errors.iter().any(failed)
+            || self.lists.iter().any(list_failed)
+        {
             Standing::Failed
         } else if self.errors.iter().any(doubt) {
             Standing::InDoubt
@@ -256,6 +263,9 @@ impl Report {
         }
         if self.dry_run {
             s.push_str(&format!(", {} would change (dry run)", t.would_change));
+        }
+        if !self.lists.is_empty() {
+            s.push_str(&super::lists::summary(&self.lists));
         }
         s.push_str(&format!("; {} Cloudflare calls", self.calls));
         s

@@ -1,4 +1,4 @@
-//! DELETE_ON_STOP: the records this process manages are deleted when it stops, within a
+//! DELETE_ON_STOP: the records (and WAF list items) this process manages are deleted when it stops, within a
 //! fixed time, whether the loop stopped between passes or a stop signal turned the process
 //! into these deletes (a fresh process that must read what it deletes).
 
@@ -21,9 +21,10 @@ use std::time::{Duration, Instant};
 pub fn delete_managed(cfg: &Config, cache: &mut Cache, transport: &mut dyn Transport) -> usize {
     let mut cf = cfg.cloudflare.clone();
     cf.timeout = cf.timeout.min(bounds::STOP_CALL_TIMEOUT);
+    let until = Instant::now() + Duration::from_secs(bounds::STOP_DELETES);
     let mut bounded = Deadline {
         inner: transport,
-        until: Instant::now() + Duration::from_secs(bounds::STOP_DELETES),
+        until,
     };
     let mut client = Client::new(&cf, &mut bounded);
     learn(cfg, cache, &mut client);
@@ -35,7 +36,7 @@ pub fn delete_managed(cfg: &Config, cache: &mut Cache, transport: &mut dyn Trans
         }
     }
     cache.clear_records();
-    deleted
+    deleted + super::lists::delete_owned(cfg, &mut client, until)
 }
 
 /// Deletes up to `BATCH_LIMIT` records of a zone: one batch, or one call each if the batch is

@@ -10,6 +10,7 @@ pub fn send_once(request: &Request) -> Result<Response, TransportError> {
             Method::Get => minreq::Method::Get,
             Method::Post => minreq::Method::Post,
             Method::Patch => minreq::Method::Patch,
+            Method::Put => minreq::Method::Put,
             Method::Delete => minreq::Method::Delete,
         };
         let mut req = minreq::Request::new(method, request.url.as_str())

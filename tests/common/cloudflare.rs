@@ -54,6 +54,7 @@ struct State {
     batch_refused: bool,
     /// Records per page at most; 0 means Cloudflare's 5,000.
     records_per_page: usize,
+    lists: super::lists::Lists,
 }
 
 pub struct FakeCloudflare {
@@ -216,6 +217,25 @@ impl FakeCloudflare {
         self.state.lock().unwrap().records_per_page = n;
     }
 
+    /// The Lists API's state (WAF lists): read or change it.
+    pub fn lists<R>(&self, f: impl FnOnce(&mut super::lists::Lists) -> R) -> R {
+        f(&mut self.state.lock().unwrap().lists)
+    }
+
+    /// The IP values of a list's items, sorted.
+    pub fn list_items(&self, name: &str) -> Vec<String> {
+        self.lists(|l| {
+            let mut v: Vec<String> = l
+                .lists
+                .iter()
+                .filter(|x| x.name == name)
+                .flat_map(|x| x.items.iter().map(|i| i.ip.clone()))
+                .collect();
+            v.sort();
+            v
+        })
+    }
+
     pub fn refuse_batch(&self) {
         self.state.lock().unwrap().batch_refused = true;
     }
@@ -267,7 +287,7 @@ fn insert(
     id
 }
 
-fn envelope(result: &str, info: Option<(usize, usize, usize, usize)>) -> String {
+pub fn envelope(result: &str, info: Option<(usize, usize, usize, usize)>) -> String {
     let info = match info {
         Some((page, per_page, count, total)) => format!(
             r#","result_info":{{"page":{page},"per_page":{per_page},"count":{count},"total_count":{total},"total_pages":{}}}"#,
@@ -288,7 +308,7 @@ pub fn failure(status: u16, code: u64, message: &str) -> Reply {
     )
 }
 
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     json::to_string(&s.to_string())
 }
 
@@ -352,6 +372,9 @@ fn handle(state: &Arc<Mutex<State>>, req: &Req) -> Reply {
                 None,
             ),
         ),
+        (_, ["accounts", account, "rules", "lists", rest @ ..]) => {
+            super::lists::handle(&mut st.lists, req, account, rest)
+        }
         (_, ["zones", zone, rest @ ..]) => {
             let Some(zone_name) = st
                 .zones
@@ -599,7 +622,7 @@ fn delete_one(st: &mut State, id: &str) -> Result<(), Reply> {
     Ok(())
 }
 
-fn parsed(req: &Req) -> Result<Value, Reply> {
+pub fn parsed(req: &Req) -> Result<Value, Reply> {
     if !req
         .header("content-type")
         .is_some_and(|c| c.starts_with("application/json"))

@@ -5,6 +5,7 @@ pub mod client;
 pub mod cloudflare;
 pub mod daemon;
 pub mod ipecho;
+pub mod lists;
 pub mod proxy;
 pub mod recorder;
 pub mod server;

@@ -18,6 +18,9 @@
 #[path = "../common/cloudflare.rs"]
 #[allow(dead_code)]
 mod cloudflare;
+#[path = "../common/lists.rs"]
+#[allow(dead_code)]
+mod lists;
 #[path = "../common/server.rs"]
 #[allow(dead_code)]
 mod server;
